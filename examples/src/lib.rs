@@ -1,0 +1,1 @@
+//! Runnable examples for socketry live as `[[example]]` targets of this package.

@@ -1,0 +1,309 @@
+//! Engine.IO server options, with the reference server's defaults.
+
+use super::request::RequestInfo;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A transport a client may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportKind {
+    /// HTTP long-polling.
+    Polling,
+    /// WebSocket.
+    WebSocket,
+}
+
+impl TransportKind {
+    /// The name used in the `transport` query parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Polling => "polling",
+            TransportKind::WebSocket => "websocket",
+        }
+    }
+
+    /// Parses the `transport` query parameter.
+    pub fn from_query(s: &str) -> Option<Self> {
+        match s {
+            "polling" => Some(TransportKind::Polling),
+            "websocket" => Some(TransportKind::WebSocket),
+            _ => None,
+        }
+    }
+}
+
+/// The boxed future an [`allow_request`](EngineIoConfig::allow_request) hook returns.
+pub type AllowRequestFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// The `allow_request` hook: decides, before a handshake, whether it may go on. `Err(message)`
+/// refuses it with HTTP 403 and that message.
+pub type AllowRequest = Arc<dyn Fn(Arc<RequestInfo>) -> AllowRequestFuture + Send + Sync>;
+
+/// The session cookie set on the handshake response (option `cookie` of the reference).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieOptions {
+    /// Cookie name; `io` by default.
+    pub name: String,
+    /// `Path` attribute; `/` by default.
+    pub path: Option<String>,
+    /// `HttpOnly` attribute; on by default.
+    pub http_only: bool,
+    /// `SameSite` attribute; `Lax` by default.
+    pub same_site: Option<String>,
+    /// `Secure` attribute; off by default.
+    pub secure: bool,
+    /// `Max-Age` attribute in seconds; none by default (a session cookie).
+    pub max_age: Option<u64>,
+}
+
+impl Default for CookieOptions {
+    fn default() -> Self {
+        CookieOptions {
+            name: "io".into(),
+            path: Some("/".into()),
+            http_only: true,
+            same_site: Some("Lax".into()),
+            secure: false,
+            max_age: None,
+        }
+    }
+}
+
+impl CookieOptions {
+    pub(crate) fn header_value(&self, sid: &str) -> String {
+        let mut v = format!("{}={sid}", self.name);
+        if let Some(max_age) = self.max_age {
+            v.push_str(&format!("; Max-Age={max_age}"));
+        }
+        if let Some(path) = &self.path {
+            v.push_str(&format!("; Path={path}"));
+        }
+        if self.http_only {
+            v.push_str("; HttpOnly");
+        }
+        if self.secure {
+            v.push_str("; Secure");
+        }
+        if let Some(same_site) = &self.same_site {
+            v.push_str(&format!("; SameSite={same_site}"));
+        }
+        v
+    }
+}
+
+/// Engine.IO options. Every field has the reference server's default; build one with
+/// [`EngineIoConfig::default`] and the setters.
+///
+/// ```
+/// use socketry::engineio::EngineIoConfig;
+/// use std::time::Duration;
+///
+/// let config = EngineIoConfig::default()
+///     .ping_interval(Duration::from_secs(10))
+///     .max_http_buffer_size(64 * 1024);
+/// assert_eq!(config.ping_timeout, Duration::from_secs(20));
+/// ```
+#[derive(Clone)]
+pub struct EngineIoConfig {
+    /// Where the server answers; `/engine.io` by default (Socket.IO uses `/socket.io`).
+    /// Requests under `{path}/` are served, as with the reference's trailing-slash default.
+    pub path: String,
+    /// How often the server pings (v4). Default 25 s.
+    pub ping_interval: Duration,
+    /// How long to wait for a pong before closing with `ping timeout`. Default 20 s.
+    pub ping_timeout: Duration,
+    /// How long an upgrade to WebSocket may take, from the WebSocket's opening to the `upgrade`
+    /// packet. Default 10 s.
+    pub upgrade_timeout: Duration,
+    /// The largest message or polling body accepted, in bytes, announced as `maxPayload`.
+    /// Default 1 MB (1 000 000).
+    pub max_http_buffer_size: usize,
+    /// Enabled transports. Default both.
+    pub transports: Vec<TransportKind>,
+    /// Whether polling sessions may upgrade to WebSocket. Default true.
+    pub allow_upgrades: bool,
+    /// The session cookie, if any. Default none.
+    pub cookie: Option<CookieOptions>,
+    /// How many packets may wait for a slow client before sends are refused. Not an option of
+    /// the reference (whose buffer is unbounded); default 4096.
+    pub max_buffered_packets: usize,
+    /// How long a session closed by the server waits for a polling client to collect its last
+    /// packets. The reference's value: 30 s.
+    pub close_timeout: Duration,
+    pub(crate) allow_request: Option<AllowRequest>,
+    pub(crate) cors: Option<tower_http::cors::CorsLayer>,
+}
+
+impl Default for EngineIoConfig {
+    fn default() -> Self {
+        EngineIoConfig {
+            path: "/engine.io".into(),
+            ping_interval: Duration::from_millis(25_000),
+            ping_timeout: Duration::from_millis(20_000),
+            upgrade_timeout: Duration::from_millis(10_000),
+            max_http_buffer_size: 1_000_000,
+            transports: vec![TransportKind::Polling, TransportKind::WebSocket],
+            allow_upgrades: true,
+            cookie: None,
+            max_buffered_packets: 4096,
+            close_timeout: Duration::from_secs(30),
+            allow_request: None,
+            cors: None,
+        }
+    }
+}
+
+impl fmt::Debug for EngineIoConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineIoConfig")
+            .field("path", &self.path)
+            .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
+            .field("upgrade_timeout", &self.upgrade_timeout)
+            .field("max_http_buffer_size", &self.max_http_buffer_size)
+            .field("transports", &self.transports)
+            .field("allow_upgrades", &self.allow_upgrades)
+            .field("cookie", &self.cookie)
+            .field("max_buffered_packets", &self.max_buffered_packets)
+            .field("allow_request", &self.allow_request.is_some())
+            .field("cors", &self.cors)
+            .finish()
+    }
+}
+
+impl EngineIoConfig {
+    /// Sets [`path`](Self::path). A trailing slash is ignored.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        let mut path = path.into();
+        while path.ends_with('/') {
+            path.pop();
+        }
+        self.path = path;
+        self
+    }
+    /// Sets [`ping_interval`](Self::ping_interval).
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.ping_interval = d;
+        self
+    }
+    /// Sets [`ping_timeout`](Self::ping_timeout).
+    pub fn ping_timeout(mut self, d: Duration) -> Self {
+        self.ping_timeout = d;
+        self
+    }
+    /// Sets [`upgrade_timeout`](Self::upgrade_timeout).
+    pub fn upgrade_timeout(mut self, d: Duration) -> Self {
+        self.upgrade_timeout = d;
+        self
+    }
+    /// Sets [`max_http_buffer_size`](Self::max_http_buffer_size).
+    pub fn max_http_buffer_size(mut self, bytes: usize) -> Self {
+        self.max_http_buffer_size = bytes;
+        self
+    }
+    /// Sets [`transports`](Self::transports).
+    pub fn transports(mut self, transports: impl IntoIterator<Item = TransportKind>) -> Self {
+        self.transports = transports.into_iter().collect();
+        self
+    }
+    /// Sets [`allow_upgrades`](Self::allow_upgrades).
+    pub fn allow_upgrades(mut self, allow: bool) -> Self {
+        self.allow_upgrades = allow;
+        self
+    }
+    /// Sets [`cookie`](Self::cookie).
+    pub fn cookie(mut self, cookie: CookieOptions) -> Self {
+        self.cookie = Some(cookie);
+        self
+    }
+    /// Sets [`max_buffered_packets`](Self::max_buffered_packets).
+    pub fn max_buffered_packets(mut self, n: usize) -> Self {
+        self.max_buffered_packets = n.max(1);
+        self
+    }
+    /// Sets [`close_timeout`](Self::close_timeout).
+    pub fn close_timeout(mut self, d: Duration) -> Self {
+        self.close_timeout = d;
+        self
+    }
+    /// Answers CORS requests (preflights included) with this layer, as the reference's `cors`
+    /// option does. `tower_http::cors::CorsLayer::permissive()` matches `cors: { origin: "*" }`.
+    pub fn cors(mut self, cors: tower_http::cors::CorsLayer) -> Self {
+        self.cors = Some(cors);
+        self
+    }
+    /// An async hook run before every handshake (option `allowRequest` of the reference).
+    /// `Err(message)` refuses the handshake with HTTP 403 `{"code":4,"message":message}`.
+    ///
+    /// ```
+    /// use socketry::engineio::EngineIoConfig;
+    ///
+    /// let config = EngineIoConfig::default().allow_request(|req| async move {
+    ///     match req.headers.get("x-token") {
+    ///         Some(t) if t == "secret" => Ok(()),
+    ///         _ => Err("missing token".to_owned()),
+    ///     }
+    /// });
+    /// ```
+    pub fn allow_request<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Arc<RequestInfo>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.allow_request = Some(Arc::new(move |req| Box::pin(hook(req))));
+        self
+    }
+
+    pub(crate) fn upgrades_for(&self, transport: TransportKind) -> Vec<&'static str> {
+        if transport == TransportKind::Polling
+            && self.allow_upgrades
+            && self.transports.contains(&TransportKind::WebSocket)
+        {
+            vec!["websocket"]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_defaults() {
+        let c = EngineIoConfig::default();
+        assert_eq!(c.path, "/engine.io");
+        assert_eq!(c.ping_interval, Duration::from_secs(25));
+        assert_eq!(c.ping_timeout, Duration::from_secs(20));
+        assert_eq!(c.upgrade_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_http_buffer_size, 1_000_000);
+        assert!(c.allow_upgrades && c.cookie.is_none());
+    }
+
+    #[test]
+    fn path_drops_trailing_slashes() {
+        assert_eq!(EngineIoConfig::default().path("/x/").path, "/x");
+    }
+
+    #[test]
+    fn cookie_header() {
+        let c = CookieOptions::default();
+        assert_eq!(
+            c.header_value("abc"),
+            "io=abc; Path=/; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn upgrades() {
+        let c = EngineIoConfig::default();
+        assert_eq!(c.upgrades_for(TransportKind::Polling), vec!["websocket"]);
+        assert!(c.upgrades_for(TransportKind::WebSocket).is_empty());
+        let c = c.allow_upgrades(false);
+        assert!(c.upgrades_for(TransportKind::Polling).is_empty());
+    }
+}

@@ -1,0 +1,198 @@
+//! The Engine.IO server: the table of open sessions, and its handle [`EngineIo`] that mounts in
+//! an axum router.
+
+use super::config::{EngineIoConfig, TransportKind};
+use super::errors::CloseReason;
+use super::handler::EngineHandler;
+use super::packet::ProtocolVersion;
+use super::request::RequestInfo;
+use super::service;
+use super::sid::Sid;
+use super::socket::EngineSocket;
+use super::str::Str;
+use axum::Router;
+use axum::routing::any;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+pub(crate) struct EngineShared {
+    pub(crate) config: EngineIoConfig,
+    pub(crate) handler: Arc<dyn EngineHandler>,
+    sessions: RwLock<HashMap<Sid, Arc<EngineSocket>>>,
+    shutting_down: AtomicBool,
+}
+
+impl EngineShared {
+    pub(crate) fn get(&self, sid: Sid) -> Option<Arc<EngineSocket>> {
+        self.sessions
+            .read()
+            .expect("sessions lock")
+            .get(&sid)
+            .cloned()
+    }
+
+    pub(crate) fn remove(&self, sid: Sid) {
+        self.sessions.write().expect("sessions lock").remove(&sid);
+    }
+
+    /// Opens a session and starts its heartbeat; returns it with its `open` packet body.
+    pub(crate) fn open_session(
+        self: &Arc<Self>,
+        sid: Sid,
+        protocol: ProtocolVersion,
+        transport: TransportKind,
+        request: Arc<RequestInfo>,
+    ) -> (Arc<EngineSocket>, Str) {
+        let socket = EngineSocket::new(
+            sid,
+            protocol,
+            transport,
+            request,
+            self.config.max_buffered_packets,
+            Arc::downgrade(self),
+        );
+        self.sessions
+            .write()
+            .expect("sessions lock")
+            .insert(sid, socket.clone());
+        let c = &self.config;
+        let open = serde_json::json!({
+            "sid": sid,
+            "upgrades": c.upgrades_for(transport),
+            "pingInterval": c.ping_interval.as_millis() as u64,
+            "pingTimeout": c.ping_timeout.as_millis() as u64,
+            "maxPayload": c.max_http_buffer_size,
+        });
+        tokio::spawn(socket.clone().heartbeat(c.ping_interval, c.ping_timeout));
+        tracing::debug!(%sid, transport = transport.as_str(), "session opened");
+        (socket, Str::from(open.to_string()))
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+}
+
+/// An Engine.IO server. Cheap to clone; every clone is the same server.
+///
+/// Mount it in an axum app with [`router`](Self::router), or run it alone with
+/// [`serve`](Self::serve).
+///
+/// ```no_run
+/// use socketry::engineio::{CloseReason, EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message};
+/// use std::sync::Arc;
+///
+/// struct Echo;
+/// impl EngineHandler for Echo {
+///     fn on_connect(&self, _: &Arc<EngineSocket>) {}
+///     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
+///         let _ = socket.send(message);
+///     }
+///     fn on_disconnect(&self, _: &Arc<EngineSocket>, _: CloseReason) {}
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let engine = EngineIo::new(EngineIoConfig::default(), Echo);
+/// let app = axum::Router::new().merge(engine.router());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct EngineIo {
+    pub(crate) shared: Arc<EngineShared>,
+}
+
+impl fmt::Debug for EngineIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineIo")
+            .field("config", &self.shared.config)
+            .field("sessions", &self.session_count())
+            .finish()
+    }
+}
+
+impl EngineIo {
+    /// A server with these options, reporting to `handler`.
+    pub fn new(config: EngineIoConfig, handler: impl EngineHandler) -> Self {
+        Self::with_handler(config, Arc::new(handler))
+    }
+
+    /// Like [`new`](Self::new), with a shared handler.
+    pub fn with_handler(config: EngineIoConfig, handler: Arc<dyn EngineHandler>) -> Self {
+        EngineIo {
+            shared: Arc::new(EngineShared {
+                config,
+                handler,
+                sessions: RwLock::new(HashMap::new()),
+                shutting_down: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The options in force.
+    pub fn config(&self) -> &EngineIoConfig {
+        &self.shared.config
+    }
+
+    /// How many sessions are open.
+    pub fn session_count(&self) -> usize {
+        self.shared.sessions.read().expect("sessions lock").len()
+    }
+
+    /// The open session with this id.
+    pub fn session(&self, sid: Sid) -> Option<Arc<EngineSocket>> {
+        self.shared.get(sid)
+    }
+
+    /// An axum router that serves Engine.IO under the configured path (`{path}/…`), with the
+    /// CORS layer when one is configured. Merge it into your app's router.
+    pub fn router(&self) -> Router {
+        let path = &self.shared.config.path;
+        let mut router = Router::new()
+            .route(&format!("{path}/"), any(service::handle))
+            .route(&format!("{path}/{{*rest}}"), any(service::handle))
+            .with_state(self.clone());
+        if let Some(cors) = &self.shared.config.cors {
+            router = router.layer(cors.clone());
+        }
+        router
+    }
+
+    /// Closes every session with reason `server shutting down` (long-polling clients get a
+    /// `close` packet, WebSocket clients a close frame) and refuses new handshakes.
+    pub fn shutdown(&self) {
+        self.shared.shutting_down.store(true, Ordering::Release);
+        let sessions: Vec<_> = self
+            .shared
+            .sessions
+            .read()
+            .expect("sessions lock")
+            .values()
+            .cloned()
+            .collect();
+        for socket in sessions {
+            socket.terminate(CloseReason::ServerShuttingDown);
+        }
+    }
+
+    /// Serves this server alone on `addr` until Ctrl-C, then shuts down gracefully.
+    pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        crate::serve::serve_router(listener, self.router(), async move {
+            crate::serve::shutdown_signal().await;
+            self.shutdown();
+        })
+        .await
+    }
+}
+
+/// The peer address recorded by `into_make_service_with_connect_info::<SocketAddr>()`.
+pub(crate) fn remote_addr(extensions: &http::Extensions) -> Option<SocketAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+}

@@ -1,0 +1,273 @@
+//! Engine.IO packets and their encoding for one frame (a WebSocket message, or one element of a
+//! long-polling payload). Pure functions over bytes: no I/O, no runtime.
+//!
+//! The type of a packet is its first character: `0` open, `1` close, `2` ping, `3` pong,
+//! `4` message, `5` upgrade, `6` noop. Binary messages travel as WebSocket binary frames, or in
+//! text form as `b` followed by their base64 encoding.
+
+use super::str::Str;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// The Engine.IO protocol revision a session speaks, from the `EIO` query parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProtocolVersion {
+    /// Engine.IO v3 (`socket.io-client` 2.x): the client pings, payloads are length-prefixed.
+    V3,
+    /// Engine.IO v4 (`socket.io-client` 3.x and later): the server pings, payloads are separated
+    /// by the record separator.
+    V4,
+}
+
+impl ProtocolVersion {
+    /// Parses the `EIO` query value. Anything but `3` or `4` is unknown.
+    pub fn from_query(value: &str) -> Option<Self> {
+        match value {
+            "3" => Some(ProtocolVersion::V3),
+            "4" => Some(ProtocolVersion::V4),
+            _ => None,
+        }
+    }
+}
+
+/// One Engine.IO packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Packet {
+    /// `0`: the handshake, with its JSON body (sent by the server only).
+    Open(Str),
+    /// `1`: the sender closes the session.
+    Close,
+    /// `2`: heartbeat request.
+    Ping,
+    /// `3`: heartbeat answer.
+    Pong,
+    /// `2probe`: sent by the client on a new WebSocket to test it before an upgrade.
+    PingProbe,
+    /// `3probe`: the server's answer to [`Packet::PingProbe`].
+    PongProbe,
+    /// `4…`: a text message.
+    Message(Str),
+    /// A binary message.
+    Binary(Bytes),
+    /// `5`: the client switches to the probed WebSocket.
+    Upgrade,
+    /// `6`: nothing; used to end a pending long-polling request during an upgrade.
+    Noop,
+}
+
+/// Why a frame is not a valid Engine.IO packet. Any of these closes the session with the reason
+/// `parse error`, as the reference server does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// An empty frame or payload element.
+    #[error("empty packet")]
+    Empty,
+    /// The first character is not a packet type.
+    #[error("unknown packet type {0:?}")]
+    UnknownType(char),
+    /// A `b`-prefixed packet whose body is not valid base64.
+    #[error("invalid base64 in binary packet")]
+    InvalidBase64,
+    /// A text payload that is not UTF-8.
+    #[error("payload is not valid UTF-8")]
+    InvalidUtf8,
+}
+
+impl Packet {
+    /// Decodes a text frame. `b`-prefixed frames are base64 binary messages, as the reference
+    /// parser accepts them in text form anywhere.
+    pub fn decode_text(frame: Str) -> Result<Packet, DecodeError> {
+        let bytes = frame.as_bytes();
+        let Some(&first) = bytes.first() else {
+            return Err(DecodeError::Empty);
+        };
+        let rest = || frame.slice(1..frame.len());
+        Ok(match first {
+            b'0' => Packet::Open(rest()),
+            b'1' => Packet::Close,
+            b'2' if &bytes[1..] == b"probe" => Packet::PingProbe,
+            b'2' => Packet::Ping,
+            b'3' if &bytes[1..] == b"probe" => Packet::PongProbe,
+            b'3' => Packet::Pong,
+            b'4' => Packet::Message(rest()),
+            b'5' => Packet::Upgrade,
+            b'6' => Packet::Noop,
+            b'b' => Packet::Binary(
+                BASE64
+                    .decode(&bytes[1..])
+                    .map_err(|_| DecodeError::InvalidBase64)?
+                    .into(),
+            ),
+            _ => {
+                let c = frame.chars().next().unwrap_or('\u{fffd}');
+                return Err(DecodeError::UnknownType(c));
+            }
+        })
+    }
+
+    /// Decodes a binary WebSocket frame (always a binary message in v4).
+    pub fn decode_binary(frame: Bytes) -> Packet {
+        Packet::Binary(frame)
+    }
+
+    /// The packet's type character.
+    fn type_char(&self) -> u8 {
+        match self {
+            Packet::Open(_) => b'0',
+            Packet::Close => b'1',
+            Packet::Ping | Packet::PingProbe => b'2',
+            Packet::Pong | Packet::PongProbe => b'3',
+            Packet::Message(_) => b'4',
+            Packet::Upgrade => b'5',
+            Packet::Noop => b'6',
+            Packet::Binary(_) => b'b',
+        }
+    }
+
+    /// Appends the text form of this packet to `out` (binary as `b` + base64).
+    pub fn encode_text_into(&self, out: &mut BytesMut) {
+        out.put_u8(self.type_char());
+        match self {
+            Packet::Open(body) | Packet::Message(body) => out.extend_from_slice(body.as_bytes()),
+            Packet::PingProbe | Packet::PongProbe => out.extend_from_slice(b"probe"),
+            Packet::Binary(data) => {
+                let start = out.len();
+                out.resize(
+                    start + base64::encoded_len(data.len(), true).unwrap_or(0),
+                    0,
+                );
+                let written = BASE64
+                    .encode_slice(data, &mut out[start..])
+                    .expect("buffer sized by encoded_len");
+                out.truncate(start + written);
+            }
+            _ => {}
+        }
+    }
+
+    /// Encodes this packet as one WebSocket frame.
+    pub fn encode_frame(&self) -> Frame {
+        match self {
+            Packet::Binary(data) => Frame::Binary(data.clone()),
+            Packet::Close => Frame::Text(Str::from_static("1")),
+            Packet::Ping => Frame::Text(Str::from_static("2")),
+            Packet::Pong => Frame::Text(Str::from_static("3")),
+            Packet::PingProbe => Frame::Text(Str::from_static("2probe")),
+            Packet::PongProbe => Frame::Text(Str::from_static("3probe")),
+            Packet::Upgrade => Frame::Text(Str::from_static("5")),
+            Packet::Noop => Frame::Text(Str::from_static("6")),
+            Packet::Open(_) | Packet::Message(_) => {
+                let mut out = BytesMut::with_capacity(self.text_len());
+                self.encode_text_into(&mut out);
+                Frame::Text(Str::from_utf8(out.freeze()).expect("encoded from UTF-8 parts"))
+            }
+        }
+    }
+
+    /// The length of this packet's text form.
+    pub(crate) fn text_len(&self) -> usize {
+        1 + match self {
+            Packet::Open(body) | Packet::Message(body) => body.len(),
+            Packet::PingProbe | Packet::PongProbe => 5,
+            Packet::Binary(data) => base64::encoded_len(data.len(), true).unwrap_or(0),
+            _ => 0,
+        }
+    }
+}
+
+/// One WebSocket message, as written on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// A text frame.
+    Text(Str),
+    /// A binary frame.
+    Binary(Bytes),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(s: &str) -> Result<Packet, DecodeError> {
+        Packet::decode_text(Str::from(s))
+    }
+
+    #[test]
+    fn decodes_every_type() {
+        assert_eq!(decode("0{}"), Ok(Packet::Open(Str::from("{}"))));
+        assert_eq!(decode("1"), Ok(Packet::Close));
+        assert_eq!(decode("2"), Ok(Packet::Ping));
+        assert_eq!(decode("2probe"), Ok(Packet::PingProbe));
+        assert_eq!(decode("3"), Ok(Packet::Pong));
+        assert_eq!(decode("3probe"), Ok(Packet::PongProbe));
+        assert_eq!(decode("4héllo"), Ok(Packet::Message(Str::from("héllo"))));
+        assert_eq!(decode("4"), Ok(Packet::Message(Str::from(""))));
+        assert_eq!(decode("5"), Ok(Packet::Upgrade));
+        assert_eq!(decode("6"), Ok(Packet::Noop));
+        assert_eq!(
+            decode("bAQIDBA=="),
+            Ok(Packet::Binary(Bytes::from_static(&[1, 2, 3, 4])))
+        );
+    }
+
+    #[test]
+    fn ping_with_other_data_is_a_plain_ping() {
+        assert_eq!(decode("2xyz"), Ok(Packet::Ping));
+    }
+
+    #[test]
+    fn rejects_malformed_frames() {
+        assert_eq!(decode(""), Err(DecodeError::Empty));
+        assert_eq!(decode("abc"), Err(DecodeError::UnknownType('a')));
+        assert_eq!(decode("7"), Err(DecodeError::UnknownType('7')));
+        assert_eq!(decode("é"), Err(DecodeError::UnknownType('é')));
+        assert_eq!(decode("b!!!"), Err(DecodeError::InvalidBase64));
+    }
+
+    #[test]
+    fn encodes_frames() {
+        assert_eq!(
+            Packet::Message(Str::from("hello")).encode_frame(),
+            Frame::Text(Str::from("4hello"))
+        );
+        assert_eq!(
+            Packet::PongProbe.encode_frame(),
+            Frame::Text(Str::from("3probe"))
+        );
+        assert_eq!(
+            Packet::Binary(Bytes::from_static(&[1, 2])).encode_frame(),
+            Frame::Binary(Bytes::from_static(&[1, 2]))
+        );
+    }
+
+    #[test]
+    fn text_round_trip() {
+        for p in [
+            Packet::Open(Str::from("{\"sid\":\"x\"}")),
+            Packet::Close,
+            Packet::Ping,
+            Packet::Pong,
+            Packet::PingProbe,
+            Packet::PongProbe,
+            Packet::Message(Str::from("a\u{1e}b")),
+            Packet::Binary(Bytes::from_static(&[0, 255, 7])),
+            Packet::Upgrade,
+            Packet::Noop,
+        ] {
+            let mut out = BytesMut::new();
+            p.encode_text_into(&mut out);
+            assert_eq!(out.len(), p.text_len());
+            let s = Str::from_utf8(out.freeze()).unwrap();
+            assert_eq!(Packet::decode_text(s).unwrap(), p);
+        }
+    }
+
+    #[test]
+    fn protocol_versions() {
+        assert_eq!(ProtocolVersion::from_query("4"), Some(ProtocolVersion::V4));
+        assert_eq!(ProtocolVersion::from_query("3"), Some(ProtocolVersion::V3));
+        assert_eq!(ProtocolVersion::from_query("abc"), None);
+        assert_eq!(ProtocolVersion::from_query(""), None);
+    }
+}

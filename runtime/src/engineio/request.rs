@@ -1,0 +1,67 @@
+//! What the server knows of the HTTP request that opened a session.
+
+use http::{HeaderMap, Method, Uri};
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+/// The request that opened a session: the handshake's headers, URL and peer. Socket.IO's
+/// `socket.handshake` is built from it.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// The method (`GET` for every handshake).
+    pub method: Method,
+    /// The full request URI, query included.
+    pub uri: Uri,
+    /// The request headers.
+    pub headers: HeaderMap,
+    /// The peer's address, when the server was started with connect info (as
+    /// [`EngineIo::serve`](super::EngineIo::serve) and `into_make_service_with_connect_info` do).
+    pub remote_addr: Option<SocketAddr>,
+    /// When the request arrived.
+    pub time: SystemTime,
+}
+
+/// The query parameters Engine.IO reads.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct EngineQuery {
+    pub(crate) eio: Option<String>,
+    pub(crate) transport: Option<String>,
+    pub(crate) sid: Option<String>,
+}
+
+impl EngineQuery {
+    pub(crate) fn parse(query: Option<&str>) -> Self {
+        let mut q = EngineQuery::default();
+        for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            let slot = match &*k {
+                "EIO" => &mut q.eio,
+                "transport" => &mut q.transport,
+                "sid" => &mut q.sid,
+                _ => continue,
+            };
+            // Node's `Object.fromEntries(searchParams)` keeps the last of repeated keys.
+            *slot = Some(v.into_owned());
+        }
+        q
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_engine_parameters() {
+        let q = EngineQuery::parse(Some("EIO=4&transport=polling&t=x&sid=ab%2Dc"));
+        assert_eq!(q.eio.as_deref(), Some("4"));
+        assert_eq!(q.transport.as_deref(), Some("polling"));
+        assert_eq!(q.sid.as_deref(), Some("ab-c"));
+        assert_eq!(EngineQuery::parse(None), EngineQuery::default());
+    }
+
+    #[test]
+    fn last_value_wins_like_node() {
+        let q = EngineQuery::parse(Some("EIO=3&EIO=4"));
+        assert_eq!(q.eio.as_deref(), Some("4"));
+    }
+}

@@ -1,0 +1,133 @@
+//! The HTTP entry point: checks a request as the reference's `verify` does, then hands it to
+//! the handshake, the polling transport or the WebSocket transport.
+
+use super::config::TransportKind;
+use super::engine::{EngineIo, remote_addr};
+use super::errors::{ErrorCode, RequestError};
+use super::packet::{Packet, ProtocolVersion};
+use super::payload;
+use super::request::{EngineQuery, RequestInfo};
+use super::sid::Sid;
+use super::transport::{polling, websocket};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, StatusCode, header};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Response {
+    let shared = engine.shared;
+    let config = &shared.config;
+    let (mut parts, body) = req.into_parts();
+    let query = EngineQuery::parse(parts.uri.query());
+
+    let upgrade = if config.transports.contains(&TransportKind::WebSocket)
+        && parts.headers.contains_key(header::UPGRADE)
+    {
+        WebSocketUpgrade::from_request_parts(&mut parts, &())
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let is_upgrade = upgrade.is_some();
+    let refuse = |code: ErrorCode, message: Option<String>| {
+        tracing::debug!(code = code as u8, uri = %parts.uri, "request refused");
+        RequestError {
+            code,
+            message,
+            websocket: is_upgrade,
+        }
+        .into_response()
+    };
+
+    let Some(transport) = query
+        .transport
+        .as_deref()
+        .and_then(TransportKind::from_query)
+        .filter(|t| config.transports.contains(t))
+    else {
+        return refuse(ErrorCode::UnknownTransport, None);
+    };
+
+    if let Some(sid) = &query.sid {
+        let Some(socket) = Sid::parse(sid).and_then(|sid| shared.get(sid)) else {
+            return refuse(ErrorCode::UnknownSid, None);
+        };
+        if let Some(upgrade) = upgrade {
+            if transport != TransportKind::WebSocket || !config.allow_upgrades {
+                return refuse(ErrorCode::BadRequest, None);
+            }
+            let max = config.max_http_buffer_size;
+            return upgrade
+                .max_message_size(max)
+                .max_frame_size(max)
+                .on_upgrade(move |ws| websocket::upgrade(shared, ws, socket));
+        }
+        if socket.transport() != transport {
+            // The reference's TRANSPORT_MISMATCH, e.g. a poll after the upgrade.
+            return refuse(ErrorCode::BadRequest, None);
+        }
+        return match parts.method {
+            Method::GET => polling::poll(&socket).await,
+            Method::POST => polling::post(&socket, &parts.headers, body, config).await,
+            // What the reference's polling transport answers to other methods.
+            _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+    }
+
+    // A handshake.
+    if parts.method != Method::GET {
+        return refuse(ErrorCode::BadHandshakeMethod, None);
+    }
+    if (transport == TransportKind::WebSocket) != is_upgrade {
+        return refuse(ErrorCode::BadRequest, None);
+    }
+    let request = Arc::new(RequestInfo {
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
+        headers: parts.headers.clone(),
+        remote_addr: remote_addr(&parts.extensions),
+        time: SystemTime::now(),
+    });
+    if let Some(allow) = &config.allow_request
+        && let Err(message) = allow(request.clone()).await
+    {
+        return refuse(ErrorCode::Forbidden, Some(message));
+    }
+    let protocol = query.eio.as_deref().and_then(ProtocolVersion::from_query);
+    // Engine.IO v3 comes with its own option; until then only v4 is spoken.
+    if protocol != Some(ProtocolVersion::V4) {
+        return refuse(ErrorCode::UnsupportedProtocolVersion, None);
+    }
+    if shared.is_shutting_down() {
+        return refuse(ErrorCode::BadRequest, None);
+    }
+
+    let sid = Sid::random();
+    let cookie = config
+        .cookie
+        .as_ref()
+        .and_then(|c| HeaderValue::from_str(&c.header_value(sid.as_str())).ok());
+    let mut res = match upgrade {
+        Some(upgrade) => {
+            let max = config.max_http_buffer_size;
+            upgrade
+                .max_message_size(max)
+                .max_frame_size(max)
+                .on_upgrade(move |ws| websocket::handshake(shared, ws, sid, request))
+        }
+        None => {
+            let (socket, open) =
+                shared.open_session(sid, ProtocolVersion::V4, TransportKind::Polling, request);
+            let body = payload::encode_v4(&[Packet::Open(open)]);
+            shared.handler.on_connect(&socket);
+            polling::text_response(body)
+        }
+    };
+    if let Some(cookie) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
+}

@@ -1,0 +1,319 @@
+//! One Engine.IO session: its send queue, its state across an upgrade, its heartbeat and its
+//! close. The transports (`transport/`) read and write it; nothing here does I/O itself.
+
+use super::config::TransportKind;
+use super::engine::EngineShared;
+use super::errors::{CloseReason, SendError};
+use super::handler::Message;
+use super::packet::{Packet, ProtocolVersion};
+use super::request::RequestInfo;
+use super::sid::Sid;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// Where a polling session stands in an upgrade to WebSocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Upgrade {
+    /// No WebSocket is attached.
+    None,
+    /// A WebSocket is attached and has not sent `2probe` yet.
+    Attached,
+    /// The probe was answered: pending and new polls are released with a `noop`.
+    Probed,
+    /// The WebSocket carries the session.
+    Done,
+}
+
+#[derive(Debug)]
+struct State {
+    transport: TransportKind,
+    upgrade: Upgrade,
+}
+
+/// A client's Engine.IO session, shared by its transports and by the application.
+///
+/// Sending never waits: a message goes into the session's bounded queue and the active transport
+/// writes it (a WebSocket at once, long-polling on the client's next `GET`).
+pub struct EngineSocket {
+    id: Sid,
+    protocol: ProtocolVersion,
+    request: Arc<RequestInfo>,
+    tx: mpsc::Sender<Packet>,
+    /// Held by whichever transport is writing: the pending poll, or the WebSocket.
+    pub(crate) rx: tokio::sync::Mutex<mpsc::Receiver<Packet>>,
+    state: Mutex<State>,
+    /// Set by a server-side [`close`](Self::close): no more sends, the queue drains, then closes.
+    closing: AtomicBool,
+    /// A POST is being read (a second one at once is an error).
+    pub(crate) posting: AtomicBool,
+    pub(crate) pong: Notify,
+    /// Woken when the upgrade is probed, to release the pending poll.
+    pub(crate) probed: Notify,
+    closed: CancellationToken,
+    close_reason: OnceLock<CloseReason>,
+    engine: Weak<EngineShared>,
+}
+
+impl fmt::Debug for EngineSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineSocket")
+            .field("id", &self.id)
+            .field("protocol", &self.protocol)
+            .field("transport", &self.transport())
+            .field("close_reason", &self.close_reason.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineSocket {
+    pub(crate) fn new(
+        id: Sid,
+        protocol: ProtocolVersion,
+        transport: TransportKind,
+        request: Arc<RequestInfo>,
+        queue: usize,
+        engine: Weak<EngineShared>,
+    ) -> Arc<Self> {
+        let (tx, rx) = mpsc::channel(queue);
+        Arc::new(EngineSocket {
+            id,
+            protocol,
+            request,
+            tx,
+            rx: tokio::sync::Mutex::new(rx),
+            state: Mutex::new(State {
+                transport,
+                upgrade: Upgrade::None,
+            }),
+            closing: AtomicBool::new(false),
+            posting: AtomicBool::new(false),
+            pong: Notify::new(),
+            probed: Notify::new(),
+            closed: CancellationToken::new(),
+            close_reason: OnceLock::new(),
+            engine,
+        })
+    }
+
+    /// The session id (`sid`).
+    pub fn id(&self) -> Sid {
+        self.id
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn protocol(&self) -> ProtocolVersion {
+        self.protocol
+    }
+
+    /// The request that opened the session.
+    pub fn request(&self) -> &Arc<RequestInfo> {
+        &self.request
+    }
+
+    /// The transport carrying the session now.
+    pub fn transport(&self) -> TransportKind {
+        self.state.lock().expect("state lock").transport
+    }
+
+    /// Whether the session is closed (or closing on the server's request).
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_cancelled() || self.closing.load(Ordering::Acquire)
+    }
+
+    /// Why the session closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.close_reason.get().copied()
+    }
+
+    /// Queues a message for the client.
+    ///
+    /// Fails with [`SendError::Closed`] once the session closes or is closing, and with
+    /// [`SendError::QueueFull`] when `max_buffered_packets` messages already wait for a client
+    /// that does not read them.
+    pub fn send(&self, message: Message) -> Result<(), SendError> {
+        let packet = match message {
+            Message::Text(text) => Packet::Message(text),
+            Message::Binary(data) => Packet::Binary(data),
+        };
+        self.send_packet(packet)
+    }
+
+    pub(crate) fn send_packet(&self, packet: Packet) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::Closed);
+        }
+        self.tx.try_send(packet).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+        })
+    }
+
+    /// Closes the session from the server: the messages already queued are delivered first,
+    /// then the client is told to close (reason `forced close`).
+    pub fn close(self: &Arc<Self>) {
+        if self.closed.is_cancelled() || self.closing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if self.tx.try_send(Packet::Close).is_err() {
+            self.terminate(CloseReason::ForcedClose);
+            return;
+        }
+        // A polling client collects the close on its next GET; one that never comes back is let
+        // go after `close_timeout`, as the reference does.
+        let timeout = self
+            .engine
+            .upgrade()
+            .map_or(Duration::ZERO, |e| e.config.close_timeout);
+        let socket = self.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(timeout) => socket.terminate(CloseReason::ForcedClose),
+                _ = socket.closed.cancelled() => {}
+            }
+        });
+    }
+
+    /// Ends the session now, with `reason`. The first call wins; the handler hears of it once.
+    pub(crate) fn terminate(self: &Arc<Self>, reason: CloseReason) {
+        if self.close_reason.set(reason).is_err() {
+            return;
+        }
+        tracing::debug!(sid = %self.id, %reason, "session closed");
+        self.closed.cancel();
+        if let Some(engine) = self.engine.upgrade() {
+            engine.remove(self.id);
+            engine.handler.on_disconnect(self, reason);
+        }
+    }
+
+    /// Resolves when the session is closed.
+    pub(crate) async fn closed(&self) {
+        self.closed.cancelled().await
+    }
+
+    /// Handles one packet from the client.
+    pub(crate) fn on_packet(self: &Arc<Self>, packet: Packet) {
+        if self.closed.is_cancelled() {
+            return;
+        }
+        match packet {
+            Packet::Pong if self.protocol == ProtocolVersion::V4 => self.pong.notify_one(),
+            Packet::Ping if self.protocol == ProtocolVersion::V3 => {
+                self.pong.notify_one();
+                let _ = self.send_packet(Packet::Pong);
+            }
+            // In v4 only the server pings (a `2probe` outside an upgrade is a ping too).
+            Packet::Ping | Packet::PingProbe | Packet::Pong => {
+                tracing::debug!(sid = %self.id, "invalid heartbeat direction");
+                self.terminate(CloseReason::TransportError);
+            }
+            Packet::Message(text) => self.deliver(Message::Text(text)),
+            Packet::Binary(data) => self.deliver(Message::Binary(data)),
+            Packet::Close => self.terminate(CloseReason::TransportClose),
+            // Meaningless on an established transport; the reference ignores them too.
+            Packet::Open(_) | Packet::PongProbe | Packet::Upgrade | Packet::Noop => {}
+        }
+    }
+
+    fn deliver(self: &Arc<Self>, message: Message) {
+        if let Some(engine) = self.engine.upgrade() {
+            engine.handler.on_message(self, message);
+        }
+    }
+
+    pub(crate) fn upgrade_state(&self) -> Upgrade {
+        self.state.lock().expect("state lock").upgrade
+    }
+
+    /// Attaches a WebSocket for an upgrade; false when the session cannot take one now.
+    pub(crate) fn begin_upgrade(&self) -> bool {
+        let mut st = self.state.lock().expect("state lock");
+        if st.transport != TransportKind::Polling || st.upgrade != Upgrade::None {
+            return false;
+        }
+        st.upgrade = Upgrade::Attached;
+        true
+    }
+
+    pub(crate) fn mark_probed(&self) {
+        self.state.lock().expect("state lock").upgrade = Upgrade::Probed;
+        self.probed.notify_waiters();
+    }
+
+    /// The upgrade failed: the session stays on polling and may try again.
+    pub(crate) fn abort_upgrade(&self) {
+        let mut st = self.state.lock().expect("state lock");
+        if st.upgrade != Upgrade::Done {
+            st.upgrade = Upgrade::None;
+        }
+    }
+
+    pub(crate) fn finish_upgrade(&self) {
+        let mut st = self.state.lock().expect("state lock");
+        st.upgrade = Upgrade::Done;
+        st.transport = TransportKind::WebSocket;
+    }
+
+    /// Pings every `interval` and closes the session when no pong comes within `timeout` (v4);
+    /// closes it when the client's pings stop (v3). Runs until the session closes.
+    pub(crate) async fn heartbeat(self: Arc<Self>, interval: Duration, timeout: Duration) {
+        if self.protocol == ProtocolVersion::V3 {
+            loop {
+                tokio::select! {
+                    _ = self.pong.notified() => {}
+                    _ = tokio::time::sleep(interval + timeout) => {
+                        self.terminate(CloseReason::PingTimeout);
+                        return;
+                    }
+                    _ = self.closed.cancelled() => return,
+                }
+            }
+        }
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = self.closed.cancelled() => return,
+            }
+            // A full queue means the client is not reading: it will miss the pong deadline.
+            let _ = self.tx.try_send(Packet::Ping);
+            tokio::select! {
+                _ = self.pong.notified() => {}
+                _ = tokio::time::sleep(timeout) => {
+                    self.terminate(CloseReason::PingTimeout);
+                    return;
+                }
+                _ = self.closed.cancelled() => return,
+            }
+        }
+    }
+}
+
+/// Closes the session with `transport error` if dropped armed: an HTTP request the client
+/// abandoned halfway (the reference's "poll connection closed prematurely").
+pub(crate) struct AbortGuard<'a> {
+    socket: Option<&'a Arc<EngineSocket>>,
+}
+
+impl<'a> AbortGuard<'a> {
+    pub(crate) fn new(socket: &'a Arc<EngineSocket>) -> Self {
+        AbortGuard {
+            socket: Some(socket),
+        }
+    }
+    pub(crate) fn disarm(mut self) {
+        self.socket = None;
+    }
+}
+
+impl Drop for AbortGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(socket) = self.socket {
+            tracing::debug!(sid = %socket.id, "request closed prematurely");
+            socket.terminate(CloseReason::TransportError);
+        }
+    }
+}

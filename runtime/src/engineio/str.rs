@@ -1,0 +1,115 @@
+//! [`Str`]: a cheaply cloneable UTF-8 string backed by [`Bytes`].
+//!
+//! Engine.IO text messages travel through queues and, for broadcasts, to many sessions at once.
+//! Backing them by `Bytes` lets one encoded message be shared by every receiver without copying,
+//! and lets decoded messages borrow from the frame or request body they arrived in.
+
+use bytes::Bytes;
+use std::fmt;
+use std::ops::Deref;
+
+/// An immutable UTF-8 string that clones in O(1).
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Str(Bytes);
+
+impl Str {
+    /// A `Str` from a string literal, without allocating.
+    pub const fn from_static(s: &'static str) -> Self {
+        Str(Bytes::from_static(s.as_bytes()))
+    }
+
+    /// Validates `bytes` as UTF-8 and wraps them without copying.
+    pub fn from_utf8(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
+        std::str::from_utf8(&bytes)?;
+        Ok(Str(bytes))
+    }
+
+    /// The string slice.
+    pub fn as_str(&self) -> &str {
+        // The only constructors check UTF-8 or start from a `str`, and `slice` cuts on char
+        // boundaries (it goes through `str` indexing), so this never fails.
+        std::str::from_utf8(&self.0).expect("Str holds UTF-8 by construction")
+    }
+
+    /// The underlying bytes.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// Gives back the underlying bytes.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+
+    /// A sub-string sharing the same buffer. Panics, like `str` indexing, if `range` does not fall
+    /// on character boundaries.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Str {
+        let _ = &self.as_str()[range.clone()];
+        Str(self.0.slice(range))
+    }
+}
+
+impl Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Self {
+        Str(Bytes::from(s))
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Self {
+        Str(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_share_the_buffer() {
+        let s = Str::from("4héllo");
+        let tail = s.slice(1..s.len());
+        assert_eq!(&*tail, "héllo");
+        assert_eq!(tail.as_bytes().as_ptr(), unsafe_free_offset(&s, 1));
+    }
+
+    fn unsafe_free_offset(s: &Str, n: usize) -> *const u8 {
+        s.as_bytes()[n..].as_ptr()
+    }
+
+    #[test]
+    fn rejects_invalid_utf8() {
+        assert!(Str::from_utf8(Bytes::from_static(&[0xff, 0xfe])).is_err());
+    }
+
+    #[test]
+    #[should_panic]
+    fn slice_off_a_char_boundary_panics() {
+        Str::from("é").slice(0..1);
+    }
+}

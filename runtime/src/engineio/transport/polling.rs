@@ -1,0 +1,163 @@
+//! HTTP long-polling: a pending `GET` carries the server's packets, `POST`s carry the client's.
+
+use crate::engineio::config::EngineIoConfig;
+use crate::engineio::errors::{CloseReason, ErrorCode, RequestError};
+use crate::engineio::packet::Packet;
+use crate::engineio::payload;
+use crate::engineio::socket::{AbortGuard, EngineSocket, Upgrade};
+use crate::engineio::str::Str;
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// A `200` with a payload, as the reference writes it.
+pub(crate) fn text_response(body: Str) -> Response {
+    let mut res = Response::new(Body::from(body.into_bytes()));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// A `GET`: waits for packets and answers with all that are queued.
+pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
+    let Ok(mut rx) = socket.rx.try_lock() else {
+        if socket.upgrade_state() >= Upgrade::Probed {
+            // The WebSocket is taking the queue over: this poll is simply late.
+            return RequestError::new(ErrorCode::BadRequest).into_response();
+        }
+        tracing::debug!(sid = %socket.id(), "overlapping polls");
+        socket.terminate(CloseReason::TransportError);
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let guard = AbortGuard::new(socket);
+    let probed = socket.probed.notified();
+    tokio::pin!(probed);
+    probed.as_mut().enable();
+
+    let mut packets = Vec::new();
+    if socket.upgrade_state() >= Upgrade::Probed && rx.is_empty() {
+        packets.push(Packet::Noop);
+    } else {
+        let (first, drain) = tokio::select! {
+            biased;
+            _ = socket.closed() => (closing_packet(socket), false),
+            p = rx.recv() => {
+                let p = p.expect("the session holds a sender while it lives");
+                let more = p != Packet::Close;
+                (p, more)
+            }
+            _ = &mut probed => (Packet::Noop, false),
+        };
+        packets.push(first);
+        while drain && let Ok(p) = rx.try_recv() {
+            let last = p == Packet::Close;
+            packets.push(p);
+            if last {
+                break;
+            }
+        }
+    }
+    drop(rx);
+    guard.disarm();
+    // The queue ended with the server's close: the client has it now.
+    if packets.last() == Some(&Packet::Close) {
+        socket.terminate(CloseReason::ForcedClose);
+    }
+    text_response(payload::encode_v4(&packets))
+}
+
+/// What a pending poll answers when the session closes under it: `noop` when the client closed
+/// it (its own `close` is on its way), `close` otherwise.
+fn closing_packet(socket: &EngineSocket) -> Packet {
+    match socket.close_reason() {
+        Some(CloseReason::TransportClose) => Packet::Noop,
+        _ => Packet::Close,
+    }
+}
+
+/// A `POST`: reads a payload (at most `max_http_buffer_size` bytes) and handles its packets.
+pub(crate) async fn post(
+    socket: &Arc<EngineSocket>,
+    headers: &HeaderMap,
+    body: Body,
+    config: &EngineIoConfig,
+) -> Response {
+    if socket.posting.swap(true, Ordering::AcqRel) {
+        tracing::debug!(sid = %socket.id(), "overlapping data requests");
+        socket.terminate(CloseReason::TransportError);
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let res = read_and_handle(socket, headers, body, config).await;
+    socket.posting.store(false, Ordering::Release);
+    res
+}
+
+async fn read_and_handle(
+    socket: &Arc<EngineSocket>,
+    headers: &HeaderMap,
+    body: Body,
+    config: &EngineIoConfig,
+) -> Response {
+    let binary = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/octet-stream");
+    if binary {
+        // v4 payloads are text only.
+        tracing::debug!(sid = %socket.id(), "binary payload refused");
+        socket.terminate(CloseReason::TransportError);
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let max = config.max_http_buffer_size;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max as u64) {
+        return too_large(socket);
+    }
+    let guard = AbortGuard::new(socket);
+    let bytes = match Limited::new(body, max).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            guard.disarm();
+            return too_large(socket);
+        }
+        Err(e) => {
+            guard.disarm();
+            tracing::debug!(sid = %socket.id(), error = %e, "payload read failed");
+            socket.terminate(CloseReason::TransportError);
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+    };
+    guard.disarm();
+    for packet in payload::decode_v4(bytes) {
+        match packet {
+            Ok(packet) => socket.on_packet(packet),
+            Err(e) => {
+                tracing::debug!(sid = %socket.id(), error = %e, "parse error");
+                socket.terminate(CloseReason::ParseError);
+                return RequestError::new(ErrorCode::BadRequest).into_response();
+            }
+        }
+    }
+    let mut res = "ok".into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// A payload over `max_http_buffer_size`: HTTP 413, as the reference answers, and the session is
+/// closed (the reference leaves that to the client, which closes on the error anyway).
+fn too_large(socket: &Arc<EngineSocket>) -> Response {
+    tracing::debug!(sid = %socket.id(), "payload too large");
+    socket.terminate(CloseReason::TransportError);
+    StatusCode::PAYLOAD_TOO_LARGE.into_response()
+}

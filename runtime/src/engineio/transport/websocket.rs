@@ -1,0 +1,181 @@
+//! WebSocket: a session opened directly on a WebSocket, or a polling session upgraded to one.
+
+use crate::engineio::config::TransportKind;
+use crate::engineio::engine::EngineShared;
+use crate::engineio::errors::CloseReason;
+use crate::engineio::packet::{Frame, Packet, ProtocolVersion};
+use crate::engineio::request::RequestInfo;
+use crate::engineio::sid::Sid;
+use crate::engineio::socket::EngineSocket;
+use crate::engineio::str::Str;
+use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long the last close frame may take to go out to a client that stopped reading.
+const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A new session on a WebSocket: the `open` packet first, then the session runs.
+pub(crate) async fn handshake(
+    engine: Arc<EngineShared>,
+    mut ws: WebSocket,
+    sid: Sid,
+    request: Arc<RequestInfo>,
+) {
+    let (socket, open) =
+        engine.open_session(sid, ProtocolVersion::V4, TransportKind::WebSocket, request);
+    let mut rx = socket.rx.lock().await;
+    if ws
+        .send(to_ws(Packet::Open(open).encode_frame()))
+        .await
+        .is_err()
+    {
+        socket.terminate(CloseReason::TransportError);
+        return;
+    }
+    engine.handler.on_connect(&socket);
+    run(ws, &socket, &mut rx).await;
+}
+
+/// A polling session probing, then moving to, this WebSocket. Until the client's `upgrade`
+/// packet the session goes on over polling; a failed probe leaves it there.
+pub(crate) async fn upgrade(
+    engine: Arc<EngineShared>,
+    mut ws: WebSocket,
+    socket: Arc<EngineSocket>,
+) {
+    if !socket.begin_upgrade() {
+        tracing::debug!(sid = %socket.id(), "upgrade refused: already upgrading or upgraded");
+        let _ = ws.send(WsMessage::Close(None)).await;
+        return;
+    }
+    let deadline = tokio::time::sleep(engine.config.upgrade_timeout);
+    tokio::pin!(deadline);
+    let mut probed = false;
+    let upgraded = loop {
+        let msg = tokio::select! {
+            msg = ws.next() => msg,
+            _ = &mut deadline => {
+                tracing::debug!(sid = %socket.id(), "upgrade timed out");
+                break false;
+            }
+            _ = socket.closed() => break false,
+        };
+        let packet = match msg {
+            Some(Ok(WsMessage::Text(t))) => {
+                Packet::decode_text(Str::from_utf8(t.into()).expect("text frames are UTF-8"))
+            }
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+            _ => break false,
+        };
+        match packet {
+            Ok(Packet::PingProbe) if !probed => {
+                if ws
+                    .send(to_ws(Packet::PongProbe.encode_frame()))
+                    .await
+                    .is_err()
+                {
+                    break false;
+                }
+                probed = true;
+                socket.mark_probed();
+            }
+            Ok(Packet::Upgrade) if probed => break true,
+            _ => {
+                tracing::debug!(sid = %socket.id(), "invalid upgrade packet");
+                break false;
+            }
+        }
+    };
+    if !upgraded || socket.is_closed() {
+        socket.abort_upgrade();
+        let _ = ws.send(WsMessage::Close(None)).await;
+        return;
+    }
+    // The pending poll, released by the probe, gives the queue back promptly.
+    let mut rx = socket.rx.lock().await;
+    socket.finish_upgrade();
+    tracing::debug!(sid = %socket.id(), "upgraded to websocket");
+    run(ws, &socket, &mut rx).await;
+}
+
+/// Reads packets into the session and writes its queue out, until either side closes.
+async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<Packet>) {
+    let (mut sink, mut stream) = ws.split();
+    let reader = async {
+        loop {
+            let msg = tokio::select! {
+                biased;
+                _ = socket.closed() => return,
+                msg = stream.next() => msg,
+            };
+            match msg {
+                Some(Ok(WsMessage::Text(t))) => {
+                    let text = Str::from_utf8(t.into()).expect("text frames are UTF-8");
+                    match Packet::decode_text(text) {
+                        Ok(packet) => socket.on_packet(packet),
+                        Err(e) => {
+                            tracing::debug!(sid = %socket.id(), error = %e, "parse error");
+                            socket.terminate(CloseReason::ParseError);
+                        }
+                    }
+                }
+                Some(Ok(WsMessage::Binary(data))) => socket.on_packet(Packet::decode_binary(data)),
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                Some(Ok(WsMessage::Close(_))) | None => {
+                    socket.terminate(CloseReason::TransportClose)
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(sid = %socket.id(), error = %e, "websocket read error");
+                    socket.terminate(CloseReason::TransportError);
+                }
+            }
+        }
+    };
+    let writer = async {
+        loop {
+            let packet = tokio::select! {
+                biased;
+                _ = socket.closed() => break,
+                p = rx.recv() => p.expect("the session holds a sender while it lives"),
+            };
+            let mut last = packet == Packet::Close;
+            let mut result = if last {
+                Ok(())
+            } else {
+                sink.feed(to_ws(packet.encode_frame())).await
+            };
+            // Write what else is queued in the same flush.
+            while result.is_ok() && !last {
+                match rx.try_recv() {
+                    Ok(Packet::Close) => last = true,
+                    Ok(p) => result = sink.feed(to_ws(p.encode_frame())).await,
+                    Err(_) => break,
+                }
+            }
+            if let Err(e) = result.and(sink.flush().await) {
+                tracing::debug!(sid = %socket.id(), error = %e, "websocket write error");
+                socket.terminate(CloseReason::TransportError);
+                break;
+            }
+            if last {
+                // The server's close: WebSocket clients get a close frame, not a `1` packet.
+                socket.terminate(CloseReason::ForcedClose);
+                break;
+            }
+        }
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.send(WsMessage::Close(None))).await;
+    };
+    tokio::join!(reader, writer);
+}
+
+fn to_ws(frame: Frame) -> WsMessage {
+    match frame {
+        Frame::Text(text) => {
+            WsMessage::Text(Utf8Bytes::try_from(text.into_bytes()).expect("Str holds UTF-8"))
+        }
+        Frame::Binary(data) => WsMessage::Binary(data),
+    }
+}
