@@ -47,12 +47,13 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
     } else {
         let (first, drain) = tokio::select! {
             biased;
-            _ = socket.closed() => (closing_packet(socket), false),
+            // What was queued before a close still goes out.
             p = rx.recv() => {
                 let p = p.expect("the session holds a sender while it lives");
                 let more = p != Packet::Close;
                 (p, more)
             }
+            _ = socket.closed() => (closing_packet(socket), false),
             _ = &mut probed => (Packet::Noop, false),
         };
         packets.push(first);

@@ -129,7 +129,7 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
                 }
                 Some(Err(e)) => {
                     tracing::debug!(sid = %socket.id(), error = %e, "websocket read error");
-                    socket.terminate(CloseReason::TransportError);
+                    socket.terminate(read_error_reason(e));
                 }
             }
         }
@@ -177,5 +177,32 @@ fn to_ws(frame: Frame) -> WsMessage {
             WsMessage::Text(Utf8Bytes::try_from(text.into_bytes()).expect("Str holds UTF-8"))
         }
         Frame::Binary(data) => WsMessage::Binary(data),
+    }
+}
+
+/// A connection that simply went away is a `transport close`, as the reference's `ws` reports a
+/// bare TCP close; a broken frame or an oversized message is a `transport error`.
+fn read_error_reason(error: axum::Error) -> CloseReason {
+    use tungstenite::error::{Error, ProtocolError};
+    let Ok(error) = error.into_inner().downcast::<Error>() else {
+        return CloseReason::TransportError;
+    };
+    match *error {
+        Error::ConnectionClosed
+        | Error::AlreadyClosed
+        | Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            CloseReason::TransportClose
+        }
+        Error::Io(ref e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            CloseReason::TransportClose
+        }
+        _ => CloseReason::TransportError,
     }
 }

@@ -1,0 +1,391 @@
+// Engine.IO v4 end to end, with the npm engine.io-client and raw requests where a client library
+// would hide what the server answers. Run by tests/tests/engineio.rs, which starts the server.
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  URL_BASE, WS_BASE, sleep, within, once, openSocket, messages, serverReason,
+  pollingHandshake, pollUrl, rawWebSocket,
+} from "./helpers.mjs";
+
+const T = { timeout: 15000 };
+
+async function expectError(url, init, status, code, message) {
+  const res = await fetch(url, init);
+  assert.equal(res.status, status);
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.deepEqual(await res.json(), { code, message });
+}
+
+describe("handshake", () => {
+  it("opens a long-polling session with the reference's open packet", T, async () => {
+    const { sid, open, res } = await pollingHandshake();
+    assert.equal(res.headers.get("content-type"), "text/plain; charset=UTF-8");
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    assert.deepEqual(Object.keys(open).sort(), ["maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"]);
+    assert.match(sid, /^[A-Za-z0-9_-]{20}$/);
+    assert.deepEqual(open.upgrades, ["websocket"]);
+    assert.equal(open.pingInterval, 300);
+    assert.equal(open.pingTimeout, 200);
+    assert.equal(open.maxPayload, 1000000);
+    assert.equal(res.headers.get("set-cookie"), `io=${sid}; Path=/; HttpOnly; SameSite=Lax`);
+  });
+
+  it("opens a WebSocket session with no upgrades", T, async () => {
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket`);
+    const open = JSON.parse((await ws.nextMessage()).substring(1));
+    assert.deepEqual(open.upgrades, []);
+    assert.equal(open.maxPayload, 1000000);
+    ws.close();
+  });
+
+  it("answers unknown transports with code 0", T, async () => {
+    await expectError(`${URL_BASE}/engine.io/?EIO=4`, {}, 400, 0, "Transport unknown");
+    await expectError(`${URL_BASE}/engine.io/?EIO=4&transport=abc`, {}, 400, 0, "Transport unknown");
+    await expectError(`${URL_BASE}/ws-only/?EIO=4&transport=polling`, {}, 400, 0, "Transport unknown");
+  });
+
+  it("answers unknown session ids with code 1", T, async () => {
+    await expectError(pollUrl("AAAAAAAAAAAAAAAAAAAA"), {}, 400, 1, "Session ID unknown");
+    await expectError(pollUrl("not-even-an-id"), { method: "POST", body: "4x" }, 400, 1, "Session ID unknown");
+  });
+
+  it("answers a handshake that is not a GET with code 2", T, async () => {
+    await expectError(`${URL_BASE}/engine.io/?EIO=4&transport=polling`, { method: "POST", body: "4x" }, 400, 2, "Bad handshake method");
+    await expectError(`${URL_BASE}/engine.io/?EIO=4&transport=polling`, { method: "PUT" }, 400, 2, "Bad handshake method");
+  });
+
+  it("answers a WebSocket handshake without upgrade with code 3", T, async () => {
+    await expectError(`${URL_BASE}/engine.io/?EIO=4&transport=websocket`, {}, 400, 3, "Bad request");
+  });
+
+  it("answers a refusal of allow_request with 403 and code 4", T, async () => {
+    await expectError(`${URL_BASE}/guarded/?EIO=4&transport=polling`, {}, 403, 4, "a token is required");
+    const { sid } = await pollingHandshake("/guarded/", { "x-token": "secret" });
+    assert.ok(sid);
+    const ws = rawWebSocket(`${WS_BASE}/guarded/?EIO=4&transport=websocket`);
+    await assert.rejects(ws.opened, (e) => e.status === 400);
+  });
+
+  it("answers missing, invalid and disabled protocol versions with code 5", T, async () => {
+    for (const q of ["", "EIO=abc&", "EIO=3&", "EIO=5&"]) {
+      await expectError(`${URL_BASE}/engine.io/?${q}transport=polling`, {}, 400, 5, "Unsupported protocol version");
+    }
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=3&transport=websocket`);
+    await assert.rejects(ws.opened, (e) => e.status === 400);
+  });
+
+  it("answers CORS requests and preflights", T, async () => {
+    const origin = "http://example.com";
+    const res = await fetch(`${URL_BASE}/engine.io/?EIO=4&transport=polling`, { headers: { origin } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("access-control-allow-origin"), origin);
+    const pre = await fetch(`${URL_BASE}/engine.io/?EIO=4&transport=polling`, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST" },
+    });
+    assert.equal(pre.status, 200);
+    assert.ok(pre.headers.get("access-control-allow-methods"));
+  });
+});
+
+for (const transport of ["polling", "websocket"]) {
+  describe(`engine.io-client over ${transport} only`, () => {
+    const opts = { transports: [transport] };
+
+    it("echoes text, in order", T, async () => {
+      const socket = await openSocket(opts);
+      assert.equal(socket.transport.name, transport);
+      const sent = Array.from({ length: 50 }, (_, i) => `message ${i} é✓😀`);
+      const got = messages(socket, sent.length);
+      for (const m of sent) socket.send(m);
+      assert.deepEqual(await got, sent);
+      socket.close();
+    });
+
+    it("echoes binary both ways", T, async () => {
+      const socket = await openSocket(opts);
+      const got = messages(socket, 2);
+      socket.send(Uint8Array.from([1, 2, 3, 4]));
+      socket.send(Buffer.from([0, 255, 128]));
+      const [a, b] = await got;
+      assert.deepEqual([...new Uint8Array(a)], [1, 2, 3, 4]);
+      assert.deepEqual([...new Uint8Array(b)], [0, 255, 128]);
+      socket.close();
+    });
+
+    it("stays connected across heartbeats", T, async () => {
+      const socket = await openSocket(opts);
+      let closed = false;
+      socket.on("close", () => (closed = true));
+      await sleep(1200); // four ping intervals
+      assert.equal(closed, false);
+      const got = messages(socket, 1);
+      socket.send("still here");
+      assert.deepEqual(await got, ["still here"]);
+      socket.close();
+    });
+
+    it("delivers what the server queued before it closed the session", T, async () => {
+      const socket = await openSocket(opts);
+      const sid = socket.id;
+      const got = messages(socket, 1);
+      const closed = once(socket, "close");
+      socket.send("last words");
+      socket.send("close-me");
+      assert.deepEqual(await got, ["last words"]);
+      const [reason] = await closed;
+      assert.equal(reason, "transport close");
+      assert.equal(await serverReason(sid), "forced close");
+    });
+
+    it("reports a client's close as transport close", T, async () => {
+      const socket = await openSocket(opts);
+      const sid = socket.id;
+      socket.close();
+      assert.equal(await serverReason(sid), "transport close");
+    });
+
+    it("closes a session whose message is over max_http_buffer_size", T, async () => {
+      const socket = await openSocket({ ...opts, path: "/small/" });
+      const sid = socket.id;
+      const closed = once(socket, "close");
+      socket.send("x".repeat(200));
+      await closed;
+      assert.equal(await serverReason(sid), "transport error");
+    });
+  });
+}
+
+describe("upgrade", () => {
+  it("upgrades from polling to WebSocket without losing or reordering messages", T, async () => {
+    const socket = await openSocket();
+    assert.equal(socket.transport.name, "polling");
+    const upgraded = once(socket, "upgrade");
+    const n = 200;
+    const got = messages(socket, n + 300, 10000);
+    // Messages both ways while the upgrade is under way.
+    for (let i = 0; i < n; i++) socket.send(`m${i}`);
+    socket.send("flood:300");
+    await upgraded;
+    assert.equal(socket.transport.name, "websocket");
+    const all = await got;
+    assert.deepEqual(all.slice(0, n), Array.from({ length: n }, (_, i) => `m${i}`));
+    assert.deepEqual(all.slice(n), Array.from({ length: 300 }, (_, i) => `${i}`));
+    const after = messages(socket, 1);
+    socket.send("after");
+    assert.deepEqual(await after, ["after"]);
+    socket.close();
+  });
+
+  it("refuses polls and a second WebSocket once upgraded", T, async () => {
+    const { sid } = await pollingHandshake();
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await ws.opened;
+    ws.send("2probe");
+    assert.equal(await ws.nextMessage(), "3probe");
+    ws.send("5");
+    await sleep(50);
+    await expectError(pollUrl(sid), {}, 400, 3, "Bad request");
+    const second = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await within(5000, second.closed, "second websocket closed");
+    ws.send("4hello");
+    assert.equal(await ws.nextMessage(), "4hello");
+    ws.close();
+  });
+
+  it("releases the pending poll with a noop once probed", T, async () => {
+    const { sid } = await pollingHandshake();
+    const pending = fetch(pollUrl(sid)).then((r) => r.text());
+    await sleep(50);
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await ws.opened;
+    ws.send("2probe");
+    assert.equal(await ws.nextMessage(), "3probe");
+    assert.equal(await within(2000, pending, "pending poll"), "6");
+    ws.send("5");
+    ws.send("4x");
+    assert.equal(await ws.nextMessage(), "4x");
+    ws.close();
+  });
+
+  it("keeps the session on polling when the probe is wrong", T, async () => {
+    const { sid } = await pollingHandshake();
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await ws.opened;
+    ws.send("4not a probe");
+    await within(5000, ws.closed, "websocket closed");
+    const post = await fetch(pollUrl(sid), { method: "POST", body: "4still polling" });
+    assert.equal(await post.text(), "ok");
+    assert.equal(await (await fetch(pollUrl(sid))).text(), "4still polling");
+  });
+
+  it("refuses upgrades on a server without them", T, async () => {
+    const { sid, open } = await pollingHandshake("/polling-only/");
+    assert.deepEqual(open.upgrades, []);
+    const ws = rawWebSocket(`${WS_BASE}/polling-only/?EIO=4&transport=websocket&sid=${sid}`);
+    await assert.rejects(ws.opened, (e) => e.status === 400);
+  });
+});
+
+describe("heartbeat", () => {
+  it("closes a polling session whose client stops polling with ping timeout", T, async () => {
+    const { sid } = await pollingHandshake();
+    assert.equal(await serverReason(sid, 3000), "ping timeout");
+    await expectError(pollUrl(sid), {}, 400, 1, "Session ID unknown");
+  });
+
+  it("closes a WebSocket session that answers no ping with ping timeout", T, async () => {
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket`);
+    const sid = JSON.parse((await ws.nextMessage()).substring(1)).sid;
+    assert.equal(await ws.nextMessage(), "2");
+    await within(3000, ws.closed, "websocket closed");
+    assert.equal(await serverReason(sid), "ping timeout");
+  });
+
+  it("closes a session whose client pings (v4 heartbeats go the other way)", T, async () => {
+    const { sid } = await pollingHandshake();
+    await fetch(pollUrl(sid), { method: "POST", body: "2" });
+    assert.equal(await serverReason(sid), "transport error");
+  });
+});
+
+describe("bad input", () => {
+  it("closes a polling session on a malformed packet, with parse error", T, async () => {
+    const { sid } = await pollingHandshake();
+    const pending = fetch(pollUrl(sid)).then((r) => r.text());
+    const res = await fetch(pollUrl(sid), { method: "POST", body: "4fine\x1eabc" });
+    assert.equal(res.status, 400);
+    // The echo of the good packet was queued before the close: it is still delivered.
+    assert.equal(await within(2000, pending, "pending poll"), "4fine");
+    assert.equal(await serverReason(sid), "parse error");
+    await expectError(pollUrl(sid), {}, 400, 1, "Session ID unknown");
+  });
+
+  it("closes a WebSocket session on a malformed packet, with parse error", T, async () => {
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket`);
+    const sid = JSON.parse((await ws.nextMessage()).substring(1)).sid;
+    ws.send("abc");
+    await within(3000, ws.closed, "websocket closed");
+    assert.equal(await serverReason(sid), "parse error");
+  });
+
+  it("answers a payload over max_http_buffer_size with 413 and closes the session", T, async () => {
+    const { sid } = await pollingHandshake("/small/");
+    const res = await fetch(pollUrl(sid, "/small/"), { method: "POST", body: "4" + "x".repeat(200) });
+    assert.equal(res.status, 413);
+    assert.equal(await serverReason(sid), "transport error");
+    // A body without a declared length is cut off as it streams.
+    const { sid: sid2 } = await pollingHandshake("/small/");
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("4" + "y".repeat(60)));
+        c.enqueue(new TextEncoder().encode("y".repeat(60)));
+        c.close();
+      },
+    });
+    const res2 = await fetch(pollUrl(sid2, "/small/"), { method: "POST", body: stream, duplex: "half" });
+    assert.equal(res2.status, 413);
+    assert.equal(await serverReason(sid2), "transport error");
+  });
+
+  it("closes a session on a binary polling body (v4 payloads are text)", T, async () => {
+    const { sid } = await pollingHandshake();
+    const res = await fetch(pollUrl(sid), {
+      method: "POST",
+      body: Buffer.from([1, 2, 3]),
+      headers: { "content-type": "application/octet-stream" },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(await serverReason(sid), "transport error");
+  });
+
+  it("closes a session on overlapping polls; the first one gets a close packet", T, async () => {
+    const { sid } = await pollingHandshake();
+    const first = fetch(pollUrl(sid));
+    await sleep(50);
+    const second = await fetch(pollUrl(sid));
+    assert.equal(second.status, 400);
+    const firstRes = await within(2000, first, "first poll");
+    assert.equal(firstRes.status, 200);
+    assert.equal(await firstRes.text(), "1");
+    assert.equal(await serverReason(sid), "transport error");
+    await expectError(pollUrl(sid), {}, 400, 1, "Session ID unknown");
+  });
+
+  it("closes a session on overlapping posts", T, async () => {
+    const { sid } = await pollingHandshake();
+    let release;
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("4slow"));
+        release = () => c.close();
+      },
+    });
+    const slow = fetch(pollUrl(sid), { method: "POST", body: stream, duplex: "half" }).catch(() => null);
+    await sleep(50);
+    const second = await fetch(pollUrl(sid), { method: "POST", body: "4fast" });
+    assert.equal(second.status, 400);
+    release();
+    await slow;
+    assert.equal(await serverReason(sid), "transport error");
+  });
+
+  it("closes a session whose poll the client abandoned", T, async () => {
+    const { sid } = await pollingHandshake();
+    const controller = new AbortController();
+    fetch(pollUrl(sid), { signal: controller.signal }).catch(() => {});
+    await sleep(50);
+    controller.abort();
+    assert.equal(await serverReason(sid), "transport error");
+  });
+
+  it("closes a WebSocket session whose client vanished without a close frame", T, async () => {
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket`);
+    const sid = JSON.parse((await ws.nextMessage()).substring(1)).sid;
+    ws.terminate();
+    assert.equal(await serverReason(sid), "transport close");
+  });
+
+  it("leaves every other client unharmed", T, async () => {
+    const a = await openSocket({ transports: ["websocket"] });
+    const b = await openSocket({ transports: ["polling"] });
+    let aClosed = false;
+    let bClosed = false;
+    a.on("close", () => (aClosed = true));
+    b.on("close", () => (bClosed = true));
+    // Three kinds of bad clients at once.
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket`);
+    await ws.nextMessage();
+    ws.send("garbage");
+    const { sid } = await pollingHandshake();
+    await fetch(pollUrl(sid), { method: "POST", body: "" });
+    await Promise.all([fetch(pollUrl(sid)), fetch(pollUrl(sid))]).catch(() => {});
+    await within(3000, ws.closed, "bad websocket closed");
+    const gotA = messages(a, 1);
+    const gotB = messages(b, 1);
+    a.send("a ok");
+    b.send("b ok");
+    assert.deepEqual(await gotA, ["a ok"]);
+    assert.deepEqual(await gotB, ["b ok"]);
+    assert.equal(aClosed || bClosed, false);
+    a.close();
+    b.close();
+  });
+});
+
+describe("shutdown", () => {
+  it("tells every open session and refuses new ones", T, async () => {
+    const path = "/doomed/";
+    const p = await openSocket({ path, transports: ["polling"] });
+    const w = await openSocket({ path, transports: ["websocket"] });
+    const ids = [p.id, w.id];
+    const closes = [once(p, "close"), once(w, "close")];
+    const res = await fetch(`${URL_BASE}/control/shutdown-doomed`, { method: "POST" });
+    assert.equal(res.status, 200);
+    await Promise.all(closes);
+    assert.equal(await serverReason(ids[0]), "server shutting down");
+    assert.equal(await serverReason(ids[1]), "server shutting down");
+    await expectError(`${URL_BASE}${path}?EIO=4&transport=polling`, {}, 400, 3, "Bad request");
+  });
+});
