@@ -35,7 +35,10 @@ pub async fn run(file: &str, env: &[(&str, String)], limit: Duration) {
         .expect("node could not be started; is Node.js installed?");
     let status = match tokio::time::timeout(limit, child.wait()).await {
         Ok(status) => status.expect("waiting for node"),
-        Err(_) => panic!("node --test {} did not finish within {limit:?}", path.display()),
+        Err(_) => panic!(
+            "node --test {} did not finish within {limit:?}",
+            path.display()
+        ),
     };
     assert!(
         status.success(),
