@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh machine, then runs every test of the workspace:
+# unit and doc tests, and the end-to-end tests that drive the official npm clients.
+# Ends with one line totalling the Rust tests and the node --test cases they ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm ci --prefix tests --no-audit --no-fund
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i-1); if ($i ~ /^failed;/) f += $(i-1) } }
+  /^ℹ pass /      { np += $3 }
+  /^ℹ fail /      { nf += $3 }
+  END { printf "total: %d passed, %d failed\n", p + np, f + nf }
+' "$log"
+exit "$status"
