@@ -220,11 +220,61 @@ describe("upgrade", () => {
     assert.equal(await (await fetch(pollUrl(sid))).text(), "4still polling");
   });
 
+  it("gives up an upgrade that is not probed within upgrade_timeout", T, async () => {
+    const { sid } = await pollingHandshake();
+    // Answer the heartbeats meanwhile, as a polling client would.
+    let polling = true;
+    const received = [];
+    const keepAlive = (async () => {
+      while (polling) {
+        const body = await (await fetch(pollUrl(sid))).text();
+        for (const p of body.split("\x1e")) {
+          if (p === "2") await fetch(pollUrl(sid), { method: "POST", body: "3" });
+          else received.push(p);
+        }
+      }
+    })();
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await ws.opened;
+    const started = Date.now();
+    await within(3000, ws.closed, "unprobed websocket closed");
+    assert.ok(Date.now() - started >= 400, "closed before upgrade_timeout");
+    const post = await fetch(pollUrl(sid), { method: "POST", body: "4still polling" });
+    assert.equal(await post.text(), "ok");
+    polling = false;
+    await within(2000, keepAlive, "last poll");
+    assert.deepEqual(received, ["4still polling"]);
+  });
+
   it("refuses upgrades on a server without them", T, async () => {
     const { sid, open } = await pollingHandshake("/polling-only/");
     assert.deepEqual(open.upgrades, []);
     const ws = rawWebSocket(`${WS_BASE}/polling-only/?EIO=4&transport=websocket&sid=${sid}`);
     await assert.rejects(ws.opened, (e) => e.status === 400);
+  });
+});
+
+describe("http compression", () => {
+  it("compresses large polling payloads for clients that accept it", T, async () => {
+    const { sid } = await pollingHandshake();
+    await fetch(pollUrl(sid), { method: "POST", body: "4flood:400" });
+    const res = await fetch(pollUrl(sid), { headers: { "accept-encoding": "gzip" } });
+    assert.equal(res.headers.get("content-encoding"), "gzip");
+    const packets = (await res.text()).split("\x1e");
+    assert.equal(packets.length, 400);
+    assert.equal(packets[399], "4399");
+  });
+
+  it("leaves small payloads and clients that do not accept it alone", T, async () => {
+    const { sid } = await pollingHandshake();
+    await fetch(pollUrl(sid), { method: "POST", body: "4small" });
+    const small = await fetch(pollUrl(sid), { headers: { "accept-encoding": "gzip" } });
+    assert.equal(small.headers.get("content-encoding"), null);
+    assert.equal(await small.text(), "4small");
+    await fetch(pollUrl(sid), { method: "POST", body: "4flood:400" });
+    const plain = await fetch(pollUrl(sid), { headers: { "accept-encoding": "identity" } });
+    assert.equal(plain.headers.get("content-encoding"), null);
+    assert.equal((await plain.text()).split("\x1e").length, 400);
   });
 });
 

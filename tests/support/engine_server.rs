@@ -1,8 +1,8 @@
 //! The Engine.IO server the `tests/node/engineio*.test.mjs` files run against.
 //!
 //! One port, several engines with different options, each at its own path:
-//! - `/engine.io/`: defaults except a 300 ms ping interval and 200 ms ping timeout, a cookie, and
-//!   CORS for any origin;
+//! - `/engine.io/`: defaults except a 300 ms ping interval, 200 ms ping timeout and 500 ms
+//!   upgrade timeout, a cookie, and CORS for any origin;
 //! - `/small/`: `max_http_buffer_size` of 100 bytes;
 //! - `/guarded/`: an `allow_request` hook that refuses requests without `x-token: secret`;
 //! - `/ws-only/`: WebSocket only; `/polling-only/`: long-polling only, no upgrades;
@@ -97,6 +97,7 @@ pub async fn start() -> TestServer {
     };
     let main = EngineIo::new(
         fast()
+            .upgrade_timeout(Duration::from_millis(500))
             .cookie(CookieOptions::default())
             .cors(CorsLayer::very_permissive()),
         echo(&reasons),

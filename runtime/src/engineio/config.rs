@@ -127,6 +127,10 @@ pub struct EngineIoConfig {
     pub allow_upgrades: bool,
     /// The session cookie, if any. Default none.
     pub cookie: Option<CookieOptions>,
+    /// Compress long-polling responses of at least this many bytes with gzip or deflate, when
+    /// the client accepts it (option `httpCompression` of the reference, threshold 1024 by
+    /// default). `None` turns compression off.
+    pub http_compression: Option<u16>,
     /// How many packets may wait for a slow client before sends are refused. Not an option of
     /// the reference (whose buffer is unbounded); default 4096.
     pub max_buffered_packets: usize,
@@ -148,6 +152,7 @@ impl Default for EngineIoConfig {
             transports: vec![TransportKind::Polling, TransportKind::WebSocket],
             allow_upgrades: true,
             cookie: None,
+            http_compression: Some(1024),
             max_buffered_packets: 4096,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
@@ -167,6 +172,7 @@ impl fmt::Debug for EngineIoConfig {
             .field("transports", &self.transports)
             .field("allow_upgrades", &self.allow_upgrades)
             .field("cookie", &self.cookie)
+            .field("http_compression", &self.http_compression)
             .field("max_buffered_packets", &self.max_buffered_packets)
             .field("allow_request", &self.allow_request.is_some())
             .field("cors", &self.cors)
@@ -217,6 +223,11 @@ impl EngineIoConfig {
     /// Sets [`cookie`](Self::cookie).
     pub fn cookie(mut self, cookie: CookieOptions) -> Self {
         self.cookie = Some(cookie);
+        self
+    }
+    /// Sets [`http_compression`](Self::http_compression).
+    pub fn http_compression(mut self, threshold: Option<u16>) -> Self {
+        self.http_compression = threshold;
         self
     }
     /// Sets [`max_buffered_packets`](Self::max_buffered_packets).
