@@ -28,6 +28,7 @@
 
 pub mod engineio;
 mod serve;
+pub mod socketio;
 
 /// CORS configuration, re-exported from `tower-http` for
 /// [`EngineIoConfig::cors`](engineio::EngineIoConfig::cors).

@@ -1,0 +1,181 @@
+//! [`Args`]: the arguments of a received event or acknowledgement.
+
+use super::binary;
+use super::packet::RawArgs;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::ser::SerializeTuple;
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// The arguments a client sent with an event or an acknowledgement, kept as JSON text (and the
+/// binary attachments that came with them) until a handler asks for them in a type of its own.
+///
+/// ```
+/// use socketry::socketio::Args;
+///
+/// let args = Args::from_json(r#"[1, "two", {"three": [3]}]"#).unwrap();
+/// assert_eq!(args.len(), 3);
+/// assert_eq!(args.get::<u32>(0).unwrap(), 1);
+/// let (n, s, o): (u32, String, serde_json::Value) = args.deserialize().unwrap();
+/// assert_eq!((n, s.as_str(), o["three"][0].as_u64()), (1, "two", Some(3)));
+/// ```
+///
+/// Sent back with `emit`, `Args` spreads into as many arguments, binary attachments included.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Args {
+    raw: RawArgs,
+    attachments: Vec<Bytes>,
+}
+
+impl fmt::Debug for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut l = f.debug_list();
+        for a in self.raw.iter() {
+            l.entry(&format_args!("{a}"));
+        }
+        l.finish()?;
+        if !self.attachments.is_empty() {
+            write!(f, " + {} attachment(s)", self.attachments.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// An argument that does not have the type asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    /// There is no argument at this index.
+    #[error("no argument at index {0}")]
+    Missing(usize),
+    /// The JSON does not match the type.
+    #[error("invalid arguments")]
+    Invalid(#[from] serde_json::Error),
+}
+
+impl Args {
+    pub(crate) fn new(raw: RawArgs, attachments: Vec<Bytes>) -> Self {
+        Args { raw, attachments }
+    }
+
+    /// Arguments from a JSON array (without attachments).
+    pub fn from_json(json: &str) -> Result<Self, ArgsError> {
+        let raw = RawArgs::parse(json.into()).map_err(|_| {
+            ArgsError::Invalid(serde::de::Error::custom("arguments must be a JSON array"))
+        })?;
+        Ok(Args::new(raw, Vec::new()))
+    }
+
+    /// How many arguments there are.
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The JSON text of argument `i` (binary attachments appear as placeholders).
+    pub fn json(&self, i: usize) -> Option<&str> {
+        self.raw.get(i)
+    }
+
+    /// The binary attachments, in placeholder order.
+    pub fn attachments(&self) -> &[Bytes] {
+        &self.attachments
+    }
+
+    /// Argument `i` as a `T`. Placeholders become bytes wherever `T` has `Bytes` or `Vec<u8>`.
+    pub fn get<T: DeserializeOwned>(&self, i: usize) -> Result<T, ArgsError> {
+        let json = self.raw.get(i).ok_or(ArgsError::Missing(i))?;
+        if self.attachments.is_empty() {
+            return Ok(serde_json::from_str(json)?);
+        }
+        let value: serde_json::Value = serde_json::from_str(json)?;
+        Ok(T::deserialize(binary::Deserializer {
+            value: &value,
+            attachments: &self.attachments,
+        })?)
+    }
+
+    /// All the arguments as one `T`: a tuple, a `Vec`, or a struct deserialized from a sequence.
+    /// Fails when there are more or fewer arguments than `T` takes.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, ArgsError> {
+        self.deserialize_n(self.len())
+    }
+
+    fn deserialize_n<T: DeserializeOwned>(&self, n: usize) -> Result<T, ArgsError> {
+        let items = self.raw.iter().take(n);
+        if self.attachments.is_empty() {
+            let mut json = String::with_capacity(
+                2 + self.raw.iter().take(n).map(|a| a.len() + 1).sum::<usize>(),
+            );
+            json.push('[');
+            for (i, a) in items.enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                json.push_str(a);
+            }
+            json.push(']');
+            return Ok(serde_json::from_str(&json)?);
+        }
+        let values = items
+            .map(serde_json::from_str)
+            .collect::<Result<Vec<serde_json::Value>, _>>()?;
+        let value = serde_json::Value::Array(values);
+        Ok(T::deserialize(binary::Deserializer {
+            value: &value,
+            attachments: &self.attachments,
+        })?)
+    }
+}
+
+impl serde::Serialize for Args {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let mut t = s.serialize_tuple(self.len())?;
+        for json in self.raw.iter() {
+            if self.attachments.is_empty() {
+                let raw: &RawValue = serde_json::from_str(json).map_err(S::Error::custom)?;
+                t.serialize_element(raw)?;
+            } else {
+                let value: serde_json::Value =
+                    serde_json::from_str(json).map_err(S::Error::custom)?;
+                t.serialize_element(&binary::WithAttachments {
+                    value: &value,
+                    attachments: &self.attachments,
+                })?;
+            }
+        }
+        t.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_access() {
+        let args = Args::from_json(r#"[1,"x",[true]]"#).unwrap();
+        assert_eq!(args.get::<i64>(0).unwrap(), 1);
+        assert!(args.get::<i64>(1).is_err());
+        assert!(matches!(args.get::<i64>(7), Err(ArgsError::Missing(7))));
+        let all: (u8, String, Vec<bool>) = args.deserialize().unwrap();
+        assert_eq!(all, (1, "x".into(), vec![true]));
+        assert!(args.deserialize::<(u8, String)>().is_err());
+        let values: Vec<serde_json::Value> = args.deserialize().unwrap();
+        assert_eq!(values.len(), 3);
+    }
+
+    #[test]
+    fn binary_access() {
+        let raw = RawArgs::parse(r#"["a",{"_placeholder":true,"num":0}]"#.into()).unwrap();
+        let args = Args::new(raw, vec![Bytes::from_static(&[9, 8])]);
+        assert_eq!(args.get::<Bytes>(1).unwrap(), Bytes::from_static(&[9, 8]));
+        let (s, v): (String, Vec<u8>) = args.deserialize().unwrap();
+        assert_eq!((s.as_str(), v), ("a", vec![9, 8]));
+    }
+}

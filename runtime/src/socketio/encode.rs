@@ -1,0 +1,316 @@
+//! Encoding outgoing packets once, into the exact Engine.IO messages every receiver gets.
+
+use super::binary::PlaceholderFormatter;
+use super::packet::{PacketType, write_header};
+use crate::engineio::Str;
+use bytes::Bytes;
+use serde::Serialize;
+use std::fmt;
+
+/// A packet ready for the wire: its text message and its binary attachments. Cloning shares
+/// the buffers, so a broadcast hands the same bytes to every receiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedPacket {
+    /// The text message.
+    pub text: Str,
+    /// The binary messages that follow it.
+    pub attachments: Vec<Bytes>,
+}
+
+/// Why a value could not be sent.
+#[derive(Debug, thiserror::Error)]
+#[error("the value does not serialize to JSON")]
+pub struct EncodeError(#[from] serde_json::Error);
+
+/// Encodes `EVENT [name, ...args]`. A tuple spreads into several arguments and `()` into none;
+/// anything else is one argument.
+pub(crate) fn event<T: Serialize + ?Sized>(
+    nsp: &str,
+    name: &str,
+    args: &T,
+    id: Option<u64>,
+) -> Result<EncodedPacket, EncodeError> {
+    build(PacketType::Event, nsp, id, |buf, attachments| {
+        buf.push(b'[');
+        name.serialize(&mut json_ser(buf, attachments))?;
+        match shape(args) {
+            Shape::Unit => {}
+            Shape::Tuple => {
+                let start = buf.len();
+                args.serialize(&mut json_ser(buf, attachments))?;
+                // `[a,b]` becomes `,a,b`; `[]` disappears.
+                buf.pop();
+                if buf.len() == start + 1 {
+                    buf.pop();
+                } else {
+                    buf[start] = b',';
+                }
+            }
+            Shape::Other => {
+                buf.push(b',');
+                args.serialize(&mut json_ser(buf, attachments))?;
+            }
+        }
+        buf.push(b']');
+        Ok(())
+    })
+}
+
+/// Encodes `ACK id [...args]`, spreading tuples as [`event`] does.
+pub(crate) fn ack<T: Serialize + ?Sized>(
+    nsp: &str,
+    id: u64,
+    args: &T,
+) -> Result<EncodedPacket, EncodeError> {
+    build(PacketType::Ack, nsp, Some(id), |buf, attachments| {
+        match shape(args) {
+            Shape::Unit => buf.extend_from_slice(b"[]"),
+            Shape::Tuple => args.serialize(&mut json_ser(buf, attachments))?,
+            Shape::Other => {
+                buf.push(b'[');
+                args.serialize(&mut json_ser(buf, attachments))?;
+                buf.push(b']');
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Encodes a packet whose data is a plain JSON value (or none).
+pub(crate) fn control<T: Serialize + ?Sized>(
+    kind: PacketType,
+    nsp: &str,
+    data: Option<&T>,
+) -> EncodedPacket {
+    build(kind, nsp, None, |buf, attachments| {
+        if let Some(data) = data {
+            data.serialize(&mut json_ser(buf, attachments))?;
+        }
+        Ok(())
+    })
+    .expect("control packets hold plain JSON")
+}
+
+type JsonSer<'a> = serde_json::Serializer<&'a mut Vec<u8>, PlaceholderFormatter<'a>>;
+
+fn json_ser<'a>(buf: &'a mut Vec<u8>, attachments: &'a mut Vec<Bytes>) -> JsonSer<'a> {
+    serde_json::Serializer::with_formatter(buf, PlaceholderFormatter { attachments })
+}
+
+/// Encodes into one buffer, leaving room in front for the header, which depends on the
+/// attachment count known only once the data is written; the header then fills the end of that
+/// room and the message starts there, without a copy.
+fn build(
+    kind: PacketType,
+    nsp: &str,
+    id: Option<u64>,
+    write: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), serde_json::Error>,
+) -> Result<EncodedPacket, EncodeError> {
+    let room = 1 + 21 + nsp.len() + 1 + 20;
+    let mut buf = vec![0u8; room];
+    buf.reserve(64);
+    let mut attachments = Vec::new();
+    write(&mut buf, &mut attachments)?;
+    let mut header = String::with_capacity(room);
+    write_header(&mut header, kind, attachments.len(), nsp, id);
+    let start = room - header.len();
+    buf[start..room].copy_from_slice(header.as_bytes());
+    let text = Str::from_utf8(Bytes::from(buf).slice(start..)).expect("JSON and header are UTF-8");
+    Ok(EncodedPacket { text, attachments })
+}
+
+impl fmt::Display for EncodedPacket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What a value serializes as at its top level, which decides how it spreads into arguments.
+enum Shape {
+    Unit,
+    Tuple,
+    Other,
+}
+
+fn shape<T: Serialize + ?Sized>(value: &T) -> Shape {
+    match value.serialize(probe::Probe) {
+        Err(probe::Found(shape)) => shape,
+        Ok(()) => Shape::Other,
+    }
+}
+
+/// A serializer that stops at the first call and reports which it was.
+mod probe {
+    use super::Shape;
+    use serde::ser::{Impossible, Serialize, Serializer};
+    use std::fmt;
+
+    pub(super) struct Probe;
+    pub(super) struct Found(pub(super) Shape);
+
+    impl fmt::Debug for Found {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl fmt::Display for Found {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Found {}
+    impl serde::ser::Error for Found {
+        fn custom<T: fmt::Display>(_: T) -> Self {
+            Found(Shape::Other)
+        }
+    }
+
+    macro_rules! other {
+        ($($name:ident($($arg:ty),*)),* $(,)?) => {
+            $(fn $name(self, $(_: $arg),*) -> Result<(), Found> { Err(Found(Shape::Other)) })*
+        };
+    }
+
+    impl Serializer for Probe {
+        type Ok = ();
+        type Error = Found;
+        type SerializeSeq = Impossible<(), Found>;
+        type SerializeTuple = Impossible<(), Found>;
+        type SerializeTupleStruct = Impossible<(), Found>;
+        type SerializeTupleVariant = Impossible<(), Found>;
+        type SerializeMap = Impossible<(), Found>;
+        type SerializeStruct = Impossible<(), Found>;
+        type SerializeStructVariant = Impossible<(), Found>;
+
+        other!(
+            serialize_bool(bool),
+            serialize_i8(i8),
+            serialize_i16(i16),
+            serialize_i32(i32),
+            serialize_i64(i64),
+            serialize_u8(u8),
+            serialize_u16(u16),
+            serialize_u32(u32),
+            serialize_u64(u64),
+            serialize_f32(f32),
+            serialize_f64(f64),
+            serialize_char(char),
+            serialize_str(&str),
+            serialize_bytes(&[u8]),
+            serialize_none(),
+            serialize_unit_struct(&'static str),
+            serialize_unit_variant(&'static str, u32, &'static str),
+        );
+
+        fn serialize_unit(self) -> Result<(), Found> {
+            Err(Found(Shape::Unit))
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Found> {
+            Err(Found(Shape::Tuple))
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStruct, Found> {
+            Err(Found(Shape::Other))
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Found> {
+            Err(Found(Shape::Other))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! e {
+        ($args:expr) => {
+            event("/", "ev", $args, None).unwrap().text.to_string()
+        };
+    }
+
+    #[test]
+    fn events_spread_tuples() {
+        assert_eq!(e!(&()), r#"2["ev"]"#);
+        assert_eq!(e!(&(1, "a")), r#"2["ev",1,"a"]"#);
+        assert_eq!(e!(&(1,)), r#"2["ev",1]"#);
+        assert_eq!(e!(&vec![1, 2]), r#"2["ev",[1,2]]"#);
+        assert_eq!(e!(&"x"), r#"2["ev","x"]"#);
+        let p = event("/chat", "ev", &(Bytes::from_static(b"z"), 2), Some(7)).unwrap();
+        assert_eq!(
+            &*p.text,
+            r#"51-/chat,7["ev",{"_placeholder":true,"num":0},2]"#
+        );
+        assert_eq!(p.attachments, vec![Bytes::from_static(b"z")]);
+    }
+
+    #[test]
+    fn acks_spread_tuples() {
+        assert_eq!(&*ack("/", 3, &()).unwrap().text, "33[]");
+        assert_eq!(&*ack("/", 3, &(1, 2)).unwrap().text, "33[1,2]");
+        assert_eq!(&*ack("/x", 3, &"a").unwrap().text, r#"3/x,3["a"]"#);
+    }
+
+    #[test]
+    fn control_packets() {
+        let p = control(
+            PacketType::Connect,
+            "/",
+            Some(&serde_json::json!({"sid": "x"})),
+        );
+        assert_eq!(&*p.text, r#"0{"sid":"x"}"#);
+        assert_eq!(
+            &*control::<()>(PacketType::Disconnect, "/a", None).text,
+            "1/a,"
+        );
+    }
+}
