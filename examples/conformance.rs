@@ -2,6 +2,10 @@
 //!
 //! - `/engine.io/`: raw Engine.IO v4, every message echoed back unchanged (the suite in
 //!   `socketio/engine.io-protocol`, folder `test-suite/`);
+//! - `/socket.io/`: Socket.IO v5 (the suite in `socketio/socket.io-protocol`, folder
+//!   `test-suite/`): every socket of `/` and `/custom` is sent `auth` with its handshake's auth
+//!   payload, `message` is echoed as `message-back`, `message-with-ack` is acknowledged with its
+//!   own arguments; connectTimeout 1000 ms;
 //!
 //! with pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1 000 000 and CORS open to every
 //! origin, as the suites' READMEs configure the reference server.
@@ -13,6 +17,7 @@
 use socketry::engineio::{
     CloseReason, EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message,
 };
+use socketry::{Server, ServerConfig, Socket};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,18 +34,58 @@ impl EngineHandler for Echo {
     fn on_disconnect(&self, _socket: &Arc<EngineSocket>, _reason: CloseReason) {}
 }
 
-#[tokio::main]
+// One thread, like the reference's event loop: the suites send some requests concurrently
+// (a poll and the POST that closes the session) and expect them handled in arrival order.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let config = EngineIoConfig::default()
-        .ping_interval(Duration::from_millis(300))
-        .ping_timeout(Duration::from_millis(200))
-        .max_http_buffer_size(1_000_000)
-        .cors(socketry::cors::CorsLayer::permissive());
-    let engine = EngineIo::new(config, Echo);
-    println!("conformance server on http://localhost:{port}/engine.io/");
-    engine.serve(format!("0.0.0.0:{port}")).await
+    let engine_config = || {
+        EngineIoConfig::default()
+            .ping_interval(Duration::from_millis(300))
+            .ping_timeout(Duration::from_millis(200))
+            .max_http_buffer_size(1_000_000)
+            .cors(socketry::cors::CorsLayer::permissive())
+    };
+    let engine = EngineIo::new(engine_config(), Echo);
+
+    let io = Server::new(
+        ServerConfig::default()
+            .engine(engine_config().path("/socket.io"))
+            .connect_timeout(Duration::from_millis(1000)),
+    );
+    io.of("/").on_connection(|socket: Socket| async move {
+        let _ = socket.emit("auth", &socket.handshake().auth);
+        socket.on("message", |socket, args, _| async move {
+            let _ = socket.emit("message-back", &args);
+        });
+        socket.on("message-with-ack", |_, args, ack| async move {
+            if let Some(ack) = ack {
+                let _ = ack.send(&args);
+            }
+        });
+    });
+    io.of("/custom").on_connection(|socket: Socket| async move {
+        let _ = socket.emit("auth", &socket.handshake().auth);
+    });
+
+    let app = axum::Router::new()
+        .merge(engine.router())
+        .merge(io.router());
+    println!("conformance server on http://localhost:{port}/engine.io/ and /socket.io/");
+    // Nagle's algorithm off, as `Server::serve` does and Node does: real-time packets must not
+    // wait for delayed ACKs.
+    use axum::serve::ListenerExt;
+    let listener = tokio::net::TcpListener::bind(format!("0.0.0.0:{port}"))
+        .await?
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

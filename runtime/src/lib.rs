@@ -3,32 +3,50 @@
 //! A Socket.IO server for Rust, on tokio and axum, that the official clients (browser, Node,
 //! mobile) connect to unchanged.
 //!
-//! This release provides the Engine.IO layer ([`engineio`]): handshake, HTTP long-polling,
-//! WebSocket, the upgrade between them, heartbeats, limits and the reference server's errors.
-//! Socket.IO (namespaces, rooms, acknowledgements) and compile-time typed events build on it.
-//!
 //! ```no_run
-//! use socketry::engineio::{CloseReason, EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message};
-//! use std::sync::Arc;
-//!
-//! struct Echo;
-//! impl EngineHandler for Echo {
-//!     fn on_connect(&self, _: &Arc<EngineSocket>) {}
-//!     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
-//!         let _ = socket.send(message);
-//!     }
-//!     fn on_disconnect(&self, _: &Arc<EngineSocket>, _: CloseReason) {}
-//! }
+//! use socketry::{Server, ServerConfig, Socket};
 //!
 //! #[tokio::main]
 //! async fn main() -> std::io::Result<()> {
-//!     EngineIo::new(EngineIoConfig::default(), Echo).serve("127.0.0.1:3000").await
+//!     let io = Server::new(ServerConfig::default());
+//!     io.of("/").on_connection(|socket: Socket| async move {
+//!         socket.join("lobby");
+//!         socket.on("chat", |socket, args, ack| async move {
+//!             let text: String = args.get(0).unwrap_or_default();
+//!             let _ = socket.to("lobby").emit("chat", &text);
+//!             if let Some(ack) = ack {
+//!                 let _ = ack.send(&"delivered");
+//!             }
+//!         });
+//!     });
+//!     io.serve("127.0.0.1:3000").await
 //! }
 //! ```
+//!
+//! Layers, each using only those before it: [`engineio`] (transport, sessions), [`socketio`]
+//! (the packet codec), then namespaces, sockets, acknowledgements and broadcasts, the
+//! [`adapter`] and the [`Server`].
 
 pub mod engineio;
-mod serve;
 pub mod socketio;
+
+mod ack;
+pub mod adapter;
+mod broadcast;
+mod client;
+mod handler;
+mod namespace;
+mod serve;
+mod server;
+mod socket;
+
+pub use ack::{AckError, AckFuture, AckSender};
+pub use broadcast::{BroadcastAcks, BroadcastOperator};
+pub use engineio::{Sid, Str};
+pub use namespace::{MiddlewareError, Namespace};
+pub use server::{DynamicNamespace, Server, ServerConfig};
+pub use socket::{DisconnectReason, EmitError, Handshake, Socket, SocketTimeout};
+pub use socketio::Args;
 
 /// CORS configuration, re-exported from `tower-http` for
 /// [`EngineIoConfig::cors`](engineio::EngineIoConfig::cors).

@@ -52,7 +52,8 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
     };
 
     if let Some(sid) = &query.sid {
-        let Some(socket) = Sid::parse(sid).and_then(|sid| shared.get(sid)) else {
+        let socket = Sid::parse(sid).and_then(|sid| shared.get(sid));
+        let Some(socket) = socket.filter(|s| !s.expire_if_overdue()) else {
             return refuse(ErrorCode::UnknownSid, None);
         };
         if let Some(upgrade) = upgrade {

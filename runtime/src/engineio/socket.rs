@@ -8,6 +8,8 @@ use super::handler::Message;
 use super::packet::{Packet, ProtocolVersion};
 use super::request::RequestInfo;
 use super::sid::Sid;
+use super::str::Str;
+use bytes::Bytes;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -51,6 +53,8 @@ pub struct EngineSocket {
     /// A POST is being read (a second one at once is an error).
     pub(crate) posting: AtomicBool,
     pub(crate) pong: Notify,
+    /// When the pong to the last ping is due; `None` while no ping is outstanding.
+    pong_deadline: Mutex<Option<tokio::time::Instant>>,
     /// Woken when the upgrade is probed, to release the pending poll.
     pub(crate) probed: Notify,
     closed: CancellationToken,
@@ -92,6 +96,7 @@ impl EngineSocket {
             closing: AtomicBool::new(false),
             posting: AtomicBool::new(false),
             pong: Notify::new(),
+            pong_deadline: Mutex::new(None),
             probed: Notify::new(),
             closed: CancellationToken::new(),
             close_reason: OnceLock::new(),
@@ -140,6 +145,33 @@ impl EngineSocket {
             Message::Binary(data) => Packet::Binary(data),
         };
         self.send_packet(packet)
+    }
+
+    /// Queues a text message and the binary messages that go with it (a Socket.IO packet and
+    /// its attachments): all of them, in order with nothing between them, or none.
+    pub fn send_with_binaries(&self, text: Str, binaries: &[Bytes]) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::Closed);
+        }
+        let mut permits = self
+            .tx
+            .try_reserve_many(1 + binaries.len())
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(()) => SendError::QueueFull,
+                mpsc::error::TrySendError::Closed(()) => SendError::Closed,
+            })?;
+        if let Some(p) = permits.next() {
+            p.send(Packet::Message(text));
+        }
+        for (p, data) in permits.zip(binaries) {
+            p.send(Packet::Binary(data.clone()));
+        }
+        Ok(())
+    }
+
+    /// How many packets wait in the send queue.
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
     }
 
     pub(crate) fn send_packet(&self, packet: Packet) -> Result<(), SendError> {
@@ -260,12 +292,18 @@ impl EngineSocket {
 
     /// Pings every `interval` and closes the session when no pong comes within `timeout` (v4);
     /// closes it when the client's pings stop (v3). Runs until the session closes.
+    ///
+    /// Deadlines are instants, not chained sleeps, so that timer latency does not add up: a
+    /// session is expired exactly `interval + timeout` after its last pong.
     pub(crate) async fn heartbeat(self: Arc<Self>, interval: Duration, timeout: Duration) {
+        use tokio::time::{Instant, sleep_until};
         if self.protocol == ProtocolVersion::V3 {
             loop {
+                let deadline = Instant::now() + interval + timeout;
+                *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
                 tokio::select! {
                     _ = self.pong.notified() => {}
-                    _ = tokio::time::sleep(interval + timeout) => {
+                    _ = sleep_until(deadline) => {
                         self.terminate(CloseReason::PingTimeout);
                         return;
                     }
@@ -273,22 +311,42 @@ impl EngineSocket {
                 }
             }
         }
+        let mut next_ping = Instant::now() + interval;
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
+                _ = sleep_until(next_ping) => {}
                 _ = self.closed.cancelled() => return,
             }
+            let deadline = next_ping + timeout;
+            *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
             // A full queue means the client is not reading: it will miss the pong deadline.
             let _ = self.tx.try_send(Packet::Ping);
             tokio::select! {
-                _ = self.pong.notified() => {}
-                _ = tokio::time::sleep(timeout) => {
+                _ = self.pong.notified() => {
+                    *self.pong_deadline.lock().expect("deadline lock") = None;
+                    next_ping = Instant::now() + interval;
+                }
+                _ = sleep_until(deadline) => {
                     self.terminate(CloseReason::PingTimeout);
                     return;
                 }
                 _ = self.closed.cancelled() => return,
             }
         }
+    }
+
+    /// Whether the pong deadline has passed; the session then closes with `ping timeout` now,
+    /// whether or not its timer has fired yet.
+    pub(crate) fn expire_if_overdue(self: &Arc<Self>) -> bool {
+        let overdue = self
+            .pong_deadline
+            .lock()
+            .expect("deadline lock")
+            .is_some_and(|d| tokio::time::Instant::now() >= d);
+        if overdue {
+            self.terminate(CloseReason::PingTimeout);
+        }
+        overdue || self.closed.is_cancelled()
     }
 }
 

@@ -9,8 +9,21 @@ use std::fmt;
 use std::ops::Deref;
 
 /// An immutable UTF-8 string that clones in O(1).
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Str(Bytes);
+
+// Hashes as `str` does, so that a `Str` key can be looked up with a `&str`.
+impl std::hash::Hash for Str {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl std::borrow::Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
 
 impl Str {
     /// A `Str` from a string literal, without allocating.

@@ -142,20 +142,30 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
                 p = rx.recv() => p.expect("the session holds a sender while it lives"),
             };
             let mut last = packet == Packet::Close;
+            // The reference's pacing: the first packet goes out as soon as it is produced, and
+            // what queues up meanwhile follows in one write. A client thus sees the first message
+            // of a burst (a CONNECT reply, say) on its own, and a busy socket still gets one
+            // write per batch, not one per packet.
             let mut result = if last {
                 Ok(())
             } else {
-                sink.feed(to_ws(packet.encode_frame())).await
+                sink.send(to_ws(packet.encode_frame())).await
             };
-            // Write what else is queued in the same flush.
+            let mut fed = false;
             while result.is_ok() && !last {
                 match rx.try_recv() {
                     Ok(Packet::Close) => last = true,
-                    Ok(p) => result = sink.feed(to_ws(p.encode_frame())).await,
+                    Ok(p) => {
+                        fed = true;
+                        result = sink.feed(to_ws(p.encode_frame())).await;
+                    }
                     Err(_) => break,
                 }
             }
-            if let Err(e) = result.and(sink.flush().await) {
+            if fed && result.is_ok() {
+                result = sink.flush().await;
+            }
+            if let Err(e) = result {
                 tracing::debug!(sid = %socket.id(), error = %e, "websocket write error");
                 socket.terminate(CloseReason::TransportError);
                 break;

@@ -1,0 +1,188 @@
+//! The in-memory adapter: rooms in two maps, broadcasts to this node's sockets only.
+
+use super::{Adapter, BroadcastOptions, LocalNamespace, Room};
+use crate::engineio::Sid;
+use crate::socketio::EncodedPacket;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+#[derive(Default)]
+struct Rooms {
+    /// Room → its sockets.
+    rooms: HashMap<Room, HashSet<Sid>>,
+    /// Socket → its rooms.
+    sids: HashMap<Sid, HashSet<Room>>,
+}
+
+/// The default adapter, for one server process.
+pub struct MemoryAdapter {
+    nsp: Arc<dyn LocalNamespace>,
+    state: RwLock<Rooms>,
+}
+
+impl fmt::Debug for MemoryAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryAdapter")
+            .field("nsp", &self.nsp.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryAdapter {
+    /// The adapter of namespace `nsp`.
+    pub fn new(nsp: Arc<dyn LocalNamespace>) -> Self {
+        MemoryAdapter {
+            nsp,
+            state: RwLock::new(Rooms::default()),
+        }
+    }
+}
+
+impl Adapter for MemoryAdapter {
+    fn add_all(&self, id: Sid, rooms: &[Room]) {
+        let mut st = self.state.write().expect("rooms lock");
+        for room in rooms {
+            st.rooms.entry(room.clone()).or_default().insert(id);
+            st.sids.entry(id).or_default().insert(room.clone());
+        }
+    }
+
+    fn del(&self, id: Sid, room: &Room) {
+        let mut st = self.state.write().expect("rooms lock");
+        if let Some(sids) = st.rooms.get_mut(room) {
+            sids.remove(&id);
+            if sids.is_empty() {
+                st.rooms.remove(room);
+            }
+        }
+        if let Some(rooms) = st.sids.get_mut(&id) {
+            rooms.remove(room);
+            if rooms.is_empty() {
+                st.sids.remove(&id);
+            }
+        }
+    }
+
+    fn del_all(&self, id: Sid) {
+        let mut st = self.state.write().expect("rooms lock");
+        let Some(rooms) = st.sids.remove(&id) else {
+            return;
+        };
+        for room in rooms {
+            if let Some(sids) = st.rooms.get_mut(&room) {
+                sids.remove(&id);
+                if sids.is_empty() {
+                    st.rooms.remove(&room);
+                }
+            }
+        }
+    }
+
+    fn socket_rooms(&self, id: Sid) -> HashSet<Room> {
+        let st = self.state.read().expect("rooms lock");
+        st.sids.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn rooms(&self) -> HashSet<Room> {
+        let st = self.state.read().expect("rooms lock");
+        st.rooms.keys().cloned().collect()
+    }
+
+    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+        let st = self.state.read().expect("rooms lock");
+        let excluded: HashSet<Sid> = opts
+            .except
+            .iter()
+            .filter_map(|r| st.rooms.get(r))
+            .flatten()
+            .copied()
+            .collect();
+        if opts.rooms.is_empty() {
+            drop(st);
+            return self
+                .nsp
+                .socket_ids()
+                .into_iter()
+                .filter(|id| !excluded.contains(id))
+                .collect();
+        }
+        let mut seen = HashSet::new();
+        opts.rooms
+            .iter()
+            .filter_map(|r| st.rooms.get(r))
+            .flatten()
+            .filter(|id| !excluded.contains(*id) && seen.insert(**id))
+            .copied()
+            .collect()
+    }
+
+    fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
+        let targets = self.local_sockets(opts);
+        self.nsp.deliver(&targets, packet, opts.flags);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapter::BroadcastFlags;
+    use crate::engineio::Str;
+    use std::sync::Mutex;
+
+    struct Fake {
+        ids: Vec<Sid>,
+        delivered: Mutex<Vec<Sid>>,
+    }
+    impl LocalNamespace for Fake {
+        fn name(&self) -> &str {
+            "/"
+        }
+        fn socket_ids(&self) -> Vec<Sid> {
+            self.ids.clone()
+        }
+        fn deliver(&self, targets: &[Sid], _: &EncodedPacket, _: BroadcastFlags) {
+            self.delivered.lock().unwrap().extend_from_slice(targets);
+        }
+    }
+
+    fn room(s: &str) -> Room {
+        Str::from(s)
+    }
+
+    #[test]
+    fn rooms_union_except_and_cleanup() {
+        let ids: Vec<Sid> = (0..4).map(|_| Sid::random()).collect();
+        let fake = Arc::new(Fake {
+            ids: ids.clone(),
+            delivered: Mutex::new(Vec::new()),
+        });
+        let a = MemoryAdapter::new(fake.clone());
+        a.add_all(ids[0], &[room("x"), room("y")]);
+        a.add_all(ids[1], &[room("y")]);
+        a.add_all(ids[2], &[room("z")]);
+
+        let sel = |rooms: &[&str], except: &[&str]| {
+            let mut v = a.local_sockets(&BroadcastOptions {
+                rooms: rooms.iter().map(|r| room(r)).collect(),
+                except: except.iter().map(|r| room(r)).collect(),
+                ..Default::default()
+            });
+            v.sort();
+            v
+        };
+        let mut xy = vec![ids[0], ids[1]];
+        xy.sort();
+        assert_eq!(sel(&["x", "y"], &[]), xy);
+        assert_eq!(sel(&["y"], &["x"]), vec![ids[1]]);
+        assert_eq!(sel(&[], &["y", "z"]), vec![ids[3]]);
+        assert_eq!(a.socket_rooms(ids[0]).len(), 2);
+
+        a.del(ids[0], &room("x"));
+        assert!(!a.rooms().contains(&room("x")));
+        a.del_all(ids[1]);
+        a.del_all(ids[0]);
+        assert_eq!(a.rooms(), HashSet::from([room("z")]));
+        assert!(a.socket_rooms(ids[0]).is_empty());
+    }
+}

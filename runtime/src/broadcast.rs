@@ -1,0 +1,192 @@
+//! [`BroadcastOperator`]: emits to many sockets at once, selected by rooms.
+
+use crate::ack::AckError;
+use crate::adapter::{BroadcastFlags, BroadcastOptions, IntoRooms};
+use crate::engineio::Sid;
+use crate::namespace::NamespaceInner;
+use crate::socket::{EmitError, Socket, check_event};
+use crate::socketio::{Args, encode};
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A broadcast being built: `to`/`in` (a union of rooms), `except`, and flags; then `emit`,
+/// `emit_with_ack`, or an operation on the selected sockets.
+///
+/// The packet is encoded once, however many sockets receive it, and every receiver gets the same
+/// buffers.
+///
+/// ```no_run
+/// # use socketry::Server;
+/// # let io = Server::new(Default::default());
+/// // Everyone in "room1" or "room2", but not in "muted".
+/// io.to(["room1", "room2"]).except("muted").emit("news", &"hello").unwrap();
+/// ```
+#[derive(Clone)]
+pub struct BroadcastOperator {
+    ns: Arc<NamespaceInner>,
+    opts: BroadcastOptions,
+    timeout: Option<Duration>,
+}
+
+impl fmt::Debug for BroadcastOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BroadcastOperator")
+            .field("nsp", &self.ns.name)
+            .field("opts", &self.opts)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The answers to a broadcast with acknowledgements: one entry per socket reached.
+pub type BroadcastAcks = Vec<(Sid, Result<Args, AckError>)>;
+
+impl BroadcastOperator {
+    pub(crate) fn new(ns: Arc<NamespaceInner>) -> Self {
+        BroadcastOperator {
+            ns,
+            opts: BroadcastOptions {
+                flags: BroadcastFlags {
+                    compress: true,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            timeout: None,
+        }
+    }
+
+    /// Adds rooms to the target (a union: a socket in any of them receives it once).
+    pub fn to(mut self, rooms: impl IntoRooms) -> Self {
+        self.opts.rooms.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Same as [`to`](Self::to).
+    pub fn within(self, rooms: impl IntoRooms) -> Self {
+        self.to(rooms)
+    }
+
+    /// Excludes the sockets in these rooms.
+    pub fn except(mut self, rooms: impl IntoRooms) -> Self {
+        self.opts.except.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Only this node's sockets (with a cluster adapter).
+    pub fn local(mut self) -> Self {
+        self.opts.flags.local = true;
+        self
+    }
+
+    /// Drops the packet for sockets that are not ready to take it now.
+    pub fn volatile(mut self) -> Self {
+        self.opts.flags.volatile = true;
+        self
+    }
+
+    /// Whether the packet may be compressed.
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.opts.flags.compress = compress;
+        self
+    }
+
+    /// How long `emit_with_ack` waits for the answers (the server's `ack_timeout` otherwise).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Emits to every selected socket.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        check_event(event)?;
+        let packet = encode::event(&self.ns.name, event, args, None)?;
+        self.ns.adapter().broadcast(&packet, &self.opts);
+        Ok(())
+    }
+
+    /// Emits to every selected socket and collects each one's acknowledgement, waiting at most
+    /// the timeout: sockets that do not answer in time have [`AckError::Timeout`].
+    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<BroadcastAcks, EmitError> {
+        check_event(event)?;
+        // One id for every receiver, so that one encoding serves them all.
+        let id = self.ns.next_ack_id();
+        let packet = encode::event(&self.ns.name, event, args, Some(id))?;
+        let targets: Vec<Socket> = self
+            .ns
+            .adapter()
+            .local_sockets(&self.opts)
+            .into_iter()
+            .filter_map(|sid| self.ns.get(sid))
+            .collect();
+        let timeout = self.timeout.unwrap_or_else(|| self.ns.ack_timeout());
+        let waiting: Vec<_> = targets
+            .iter()
+            .map(|s| {
+                let rx = s.register_ack(id);
+                let sent = s.send_packet(&packet, self.opts.flags.volatile);
+                (s.clone(), rx, sent)
+            })
+            .collect();
+        let answers = waiting.into_iter().map(|(socket, rx, sent)| async move {
+            let result = match sent {
+                Err(e) => Err(AckError::Send(e)),
+                Ok(()) => match tokio::time::timeout(timeout, rx).await {
+                    Ok(Ok(args)) => Ok(args),
+                    Ok(Err(_)) => Err(AckError::Disconnected),
+                    Err(_) => Err(AckError::Timeout),
+                },
+            };
+            socket.forget_ack(id);
+            (socket.id(), result)
+        });
+        Ok(futures_util::future::join_all(answers).await)
+    }
+
+    /// The selected sockets (on this node).
+    pub fn sockets(&self) -> Vec<Socket> {
+        self.ns
+            .adapter()
+            .local_sockets(&self.opts)
+            .into_iter()
+            .filter_map(|sid| self.ns.get(sid))
+            .collect()
+    }
+
+    /// The selected sockets, as `fetchSockets()` gives them.
+    pub async fn fetch_sockets(&self) -> Vec<Socket> {
+        self.sockets()
+    }
+
+    /// Makes the selected sockets join `rooms`.
+    pub fn sockets_join(&self, rooms: impl IntoRooms) {
+        let rooms = rooms.into_rooms();
+        for id in self.ns.adapter().local_sockets(&self.opts) {
+            self.ns.adapter().add_all(id, &rooms);
+        }
+    }
+
+    /// Makes the selected sockets leave `rooms`.
+    pub fn sockets_leave(&self, rooms: impl IntoRooms) {
+        let rooms = rooms.into_rooms();
+        let adapter = self.ns.adapter();
+        for id in adapter.local_sockets(&self.opts) {
+            for room in &rooms {
+                adapter.del(id, room);
+            }
+        }
+    }
+
+    /// Disconnects the selected sockets (with `close`, their whole connections).
+    pub fn disconnect_sockets(&self, close: bool) {
+        for socket in self.sockets() {
+            socket.disconnect(close);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! One Engine.IO connection seen from Socket.IO: its sockets (one per namespace joined), the
+//! binary packet being reassembled, and the dispatch of every decoded packet.
+
+use crate::engineio::{CloseReason, EngineSocket, SendError, Str};
+use crate::server::ServerInner;
+use crate::socket::{DisconnectReason, Socket};
+use crate::socketio::packet::{Packet, PacketType, ParseError, Payload};
+use crate::socketio::{Args, EncodedPacket, binary};
+use bytes::Bytes;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Weak};
+
+/// A binary packet waiting for its attachments.
+struct Partial {
+    packet: Packet,
+    attachments: Vec<Bytes>,
+}
+
+pub(crate) struct Client {
+    engine: Arc<EngineSocket>,
+    /// Namespace → the socket this client has in it.
+    sockets: Mutex<HashMap<Str, Socket>>,
+    /// Namespaces whose `CONNECT` is being handled (middlewares running).
+    connecting: Mutex<HashSet<Str>>,
+    partial: Mutex<Option<Partial>>,
+    server: Weak<ServerInner>,
+}
+
+impl Client {
+    pub(crate) fn new(engine: Arc<EngineSocket>, server: Weak<ServerInner>) -> Arc<Self> {
+        Arc::new(Client {
+            engine,
+            sockets: Mutex::default(),
+            connecting: Mutex::default(),
+            partial: Mutex::default(),
+            server,
+        })
+    }
+
+    pub(crate) fn engine(&self) -> &Arc<EngineSocket> {
+        &self.engine
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.engine.is_closed()
+    }
+
+    pub(crate) fn has_sockets(&self) -> bool {
+        !self.sockets.lock().expect("sockets lock").is_empty()
+    }
+
+    /// Writes a packet: its text, then its attachments, all or nothing. A volatile packet is
+    /// dropped when the connection already has packets waiting.
+    pub(crate) fn send(&self, packet: &EncodedPacket, volatile: bool) -> Result<(), SendError> {
+        if volatile && self.engine.queued() > 0 {
+            return Ok(());
+        }
+        match self
+            .engine
+            .send_with_binaries(packet.text.clone(), &packet.attachments)
+        {
+            Err(SendError::QueueFull) => {
+                // A client this far behind would only fall further; let it reconnect.
+                tracing::warn!(sid = %self.engine.id(), "send queue full: closing the connection");
+                self.engine.terminate(CloseReason::TransportError);
+                Err(SendError::QueueFull)
+            }
+            other => other,
+        }
+    }
+
+    /// A text message: a packet, or a protocol error.
+    pub(crate) fn on_text(self: &Arc<Self>, text: Str) {
+        if self.partial.lock().expect("partial lock").is_some() {
+            return self.on_parse_error(ParseError::UnexpectedText);
+        }
+        let packet = match Packet::decode(text) {
+            Ok(p) => p,
+            Err(e) => return self.on_parse_error(e),
+        };
+        if packet.attachments > 0 {
+            *self.partial.lock().expect("partial lock") = Some(Partial {
+                packet,
+                attachments: Vec::new(),
+            });
+            return;
+        }
+        self.complete(packet, Vec::new());
+    }
+
+    /// A binary message: the next attachment of the packet being reassembled.
+    pub(crate) fn on_binary(self: &Arc<Self>, data: Bytes) {
+        let done = {
+            let mut partial = self.partial.lock().expect("partial lock");
+            let Some(p) = partial.as_mut() else {
+                drop(partial);
+                return self.on_parse_error(ParseError::UnexpectedBinary);
+            };
+            p.attachments.push(data);
+            if p.attachments.len() == p.packet.attachments {
+                partial.take()
+            } else {
+                None
+            }
+        };
+        if let Some(Partial {
+            packet,
+            attachments,
+        }) = done
+        {
+            self.complete(packet, attachments);
+        }
+    }
+
+    /// Checks a complete packet's placeholders, then dispatches it.
+    fn complete(self: &Arc<Self>, packet: Packet, attachments: Vec<Bytes>) {
+        if packet.attachments > 0 {
+            let args = match &packet.payload {
+                Payload::Event { args, .. } | Payload::Ack(args) => Some(args),
+                _ => None,
+            };
+            let valid = args.is_some_and(|args| {
+                args.iter().all(|json| {
+                    serde_json::from_str(json)
+                        .is_ok_and(|v| binary::check_placeholders(&v, attachments.len()).is_ok())
+                })
+            });
+            if !valid {
+                return self.on_parse_error(ParseError::InvalidPlaceholder);
+            }
+        }
+        self.dispatch(packet, attachments);
+    }
+
+    fn dispatch(self: &Arc<Self>, packet: Packet, attachments: Vec<Bytes>) {
+        let socket = self
+            .sockets
+            .lock()
+            .expect("sockets lock")
+            .get(&packet.nsp)
+            .cloned();
+        match (socket, packet.kind) {
+            (None, PacketType::Connect) => self.on_connect(packet),
+            (Some(socket), PacketType::Event | PacketType::BinaryEvent) => {
+                if let Payload::Event { name, args } = packet.payload {
+                    socket.on_event(name, Args::new(args, attachments), packet.id);
+                }
+            }
+            (Some(socket), PacketType::Ack | PacketType::BinaryAck) => {
+                if let (Some(id), Payload::Ack(args)) = (packet.id, packet.payload) {
+                    socket.on_ack(id, Args::new(args, attachments));
+                }
+            }
+            (Some(socket), PacketType::Disconnect) => {
+                socket.on_close(DisconnectReason::ClientNamespaceDisconnect)
+            }
+            // A second CONNECT, a CONNECT_ERROR from a client, or any packet for a namespace it
+            // has not joined: the reference closes the connection.
+            (_, kind) => {
+                tracing::debug!(sid = %self.engine.id(), nsp = %packet.nsp, ?kind, "packet out of turn");
+                self.close(DisconnectReason::ForcedServerClose);
+            }
+        }
+    }
+
+    fn on_connect(self: &Arc<Self>, packet: Packet) {
+        let nsp = packet.nsp;
+        if !self
+            .connecting
+            .lock()
+            .expect("connecting lock")
+            .insert(nsp.clone())
+        {
+            tracing::debug!(sid = %self.engine.id(), %nsp, "CONNECT while connecting");
+            return self.close(DisconnectReason::ForcedServerClose);
+        }
+        let auth = match packet.payload {
+            Payload::Auth(json) => serde_json::from_str(&json).unwrap_or_default(),
+            _ => serde_json::Value::Object(Default::default()),
+        };
+        let Some(server) = self.server.upgrade() else {
+            return;
+        };
+        let client = self.clone();
+        tokio::spawn(async move { server.connect(client, nsp, auth).await });
+    }
+
+    /// The end of a `CONNECT`: the socket admitted, or none.
+    pub(crate) fn connect_done(&self, nsp: &str, socket: Option<Socket>) {
+        self.connecting.lock().expect("connecting lock").remove(nsp);
+        if let Some(socket) = socket {
+            self.sockets
+                .lock()
+                .expect("sockets lock")
+                .insert(Str::from(nsp), socket);
+        }
+    }
+
+    /// Forgets a socket that left its namespace.
+    pub(crate) fn remove(&self, socket: &Socket) {
+        let mut sockets = self.sockets.lock().expect("sockets lock");
+        if sockets.get(socket.ns()).is_some_and(|s| s == socket) {
+            sockets.remove(socket.ns());
+        }
+    }
+
+    fn on_parse_error(&self, error: ParseError) {
+        tracing::debug!(sid = %self.engine.id(), %error, "parse error");
+        // Sockets learn `parse error` through the engine's close.
+        self.engine.terminate(CloseReason::ParseError);
+    }
+
+    /// `socket.disconnect(true)`: every socket leaves with `server namespace disconnect`, then
+    /// the connection closes.
+    pub(crate) fn disconnect_all(&self) {
+        for socket in self.current_sockets() {
+            socket.disconnect(false);
+        }
+        self.close(DisconnectReason::ForcedServerClose);
+    }
+
+    /// Closes the connection from the server side; the sockets still here leave with `reason`.
+    pub(crate) fn close(&self, reason: DisconnectReason) {
+        for socket in self.current_sockets() {
+            socket.on_close(reason);
+        }
+        self.engine.close();
+    }
+
+    /// The connection closed: every socket leaves with the matching reason.
+    pub(crate) fn on_engine_close(&self, reason: CloseReason) {
+        self.partial.lock().expect("partial lock").take();
+        for socket in self.current_sockets() {
+            socket.on_close(reason.into());
+        }
+    }
+
+    fn current_sockets(&self) -> Vec<Socket> {
+        self.sockets
+            .lock()
+            .expect("sockets lock")
+            .values()
+            .cloned()
+            .collect()
+    }
+}

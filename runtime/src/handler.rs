@@ -1,0 +1,52 @@
+//! How user handlers are stored and run.
+//!
+//! A handler's future is polled once right away, on the task that read the packet, so that the
+//! synchronous start of every handler runs in the order the packets arrived (as in Node, where a
+//! listener runs until its first `await`). If it is not finished then, it goes on in a task of
+//! its own: a slow handler delays nobody, and a panicking one is logged and contained.
+
+use crate::ack::AckSender;
+use crate::socket::{DisconnectReason, Socket};
+use crate::socketio::Args;
+use futures_util::FutureExt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+pub(crate) type EventHandler =
+    Arc<dyn Fn(Socket, Args, Option<AckSender>) -> BoxFuture<()> + Send + Sync>;
+pub(crate) type ConnectionHandler = Arc<dyn Fn(Socket) -> BoxFuture<()> + Send + Sync>;
+pub(crate) type Middleware =
+    Arc<dyn Fn(Socket) -> BoxFuture<Result<(), crate::MiddlewareError>> + Send + Sync>;
+pub(crate) type DisconnectHandler =
+    Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture<()> + Send + Sync>;
+pub(crate) type DisconnectingHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
+pub(crate) type AnyHandler = Arc<dyn Fn(&Socket, &str, &Args) + Send + Sync>;
+
+/// Runs a handler's future as described in the module docs.
+pub(crate) fn run(mut fut: BoxFuture<()>, what: &'static str) {
+    let mut cx = Context::from_waker(Waker::noop());
+    match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+        Ok(Poll::Ready(())) => {}
+        // Spawning polls it again with a real waker, so nothing it waits for is missed.
+        Ok(Poll::Pending) => {
+            tokio::spawn(async move {
+                if AssertUnwindSafe(fut).catch_unwind().await.is_err() {
+                    tracing::error!("a {what} handler panicked");
+                }
+            });
+        }
+        Err(_) => tracing::error!("a {what} handler panicked"),
+    }
+}
+
+/// Calls a synchronous hook, containing a panic.
+pub(crate) fn call(what: &'static str, f: impl FnOnce()) {
+    if std::panic::catch_unwind(AssertUnwindSafe(f)).is_err() {
+        tracing::error!("a {what} handler panicked");
+    }
+}

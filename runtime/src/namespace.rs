@@ -1,0 +1,307 @@
+//! [`Namespace`]: a channel of the server, with its sockets, middlewares and adapter.
+
+use crate::adapter::{Adapter, BroadcastFlags, IntoRooms, LocalNamespace, Room};
+use crate::broadcast::BroadcastOperator;
+use crate::client::Client;
+use crate::engineio::{Sid, Str};
+use crate::handler::{self, ConnectionHandler, Middleware};
+use crate::server::ServerInner;
+use crate::socket::Socket;
+use crate::socketio::packet::PacketType;
+use crate::socketio::{EncodedPacket, encode};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
+use std::time::Duration;
+
+/// A middleware's refusal: the client gets a `connect_error` whose `message` is this message and
+/// whose `data` is this data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MiddlewareError {
+    /// `err.message` on the client.
+    pub message: String,
+    /// `err.data` on the client.
+    pub data: Option<serde_json::Value>,
+}
+
+impl MiddlewareError {
+    /// A refusal with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        MiddlewareError {
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Adds data for the client (`err.data`).
+    pub fn with_data(mut self, data: impl Serialize) -> Self {
+        self.data = serde_json::to_value(data).ok();
+        self
+    }
+}
+
+impl fmt::Display for MiddlewareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MiddlewareError {}
+
+/// What a namespace runs for each new socket; shared by the children of a dynamic namespace.
+#[derive(Default)]
+pub(crate) struct Hooks {
+    pub(crate) middlewares: RwLock<Vec<Middleware>>,
+    pub(crate) on_connection: RwLock<Vec<ConnectionHandler>>,
+}
+
+pub(crate) struct NamespaceInner {
+    pub(crate) name: Str,
+    sockets: RwLock<HashMap<Sid, Socket>>,
+    adapter: OnceLock<Arc<dyn Adapter>>,
+    pub(crate) hooks: Arc<Hooks>,
+    ack_ids: AtomicU64,
+    server: Weak<ServerInner>,
+}
+
+impl NamespaceInner {
+    pub(crate) fn new(name: Str, hooks: Arc<Hooks>, server: &Arc<ServerInner>) -> Arc<Self> {
+        let ns = Arc::new(NamespaceInner {
+            name,
+            sockets: RwLock::default(),
+            adapter: OnceLock::new(),
+            hooks,
+            ack_ids: AtomicU64::new(0),
+            server: Arc::downgrade(server),
+        });
+        let adapter = (server.adapter)(ns.clone());
+        let _ = ns.adapter.set(adapter);
+        ns
+    }
+
+    pub(crate) fn adapter(&self) -> &Arc<dyn Adapter> {
+        self.adapter.get().expect("set at creation")
+    }
+
+    pub(crate) fn next_ack_id(&self) -> u64 {
+        self.ack_ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn ack_timeout(&self) -> Duration {
+        self.server
+            .upgrade()
+            .map_or(Duration::from_secs(5), |s| s.config.ack_timeout)
+    }
+
+    pub(crate) fn get(&self, id: Sid) -> Option<Socket> {
+        self.sockets.read().expect("sockets lock").get(&id).cloned()
+    }
+
+    pub(crate) fn all(&self) -> Vec<Socket> {
+        self.sockets
+            .read()
+            .expect("sockets lock")
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub(crate) fn remove(&self, socket: &Socket) {
+        self.adapter().del_all(socket.id());
+        self.sockets
+            .write()
+            .expect("sockets lock")
+            .remove(&socket.id());
+    }
+
+    /// A client's `CONNECT`: runs the middlewares, then admits the socket or refuses it.
+    pub(crate) async fn connect(self: Arc<Self>, client: Arc<Client>, auth: serde_json::Value) {
+        let socket = Socket::new(self.clone(), client.clone(), auth);
+        let middlewares = self.hooks.middlewares.read().expect("hooks lock").clone();
+        for mw in middlewares {
+            let result = match futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
+                mw(socket.clone()),
+            ))
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::error!(nsp = %self.name, "a middleware panicked");
+                    Err(MiddlewareError::new("middleware error"))
+                }
+            };
+            if let Err(err) = result {
+                if client.is_closed() {
+                    return;
+                }
+                tracing::debug!(nsp = %self.name, error = %err, "connection refused by a middleware");
+                let data = serde_json::json!({ "message": err.message, "data": err.data });
+                let data = match err.data {
+                    Some(_) => data,
+                    None => serde_json::json!({ "message": err.message }),
+                };
+                let packet = encode::control(PacketType::ConnectError, &self.name, Some(&data));
+                let _ = client.send(&packet, false);
+                client.connect_done(&self.name, None);
+                return;
+            }
+        }
+        if client.is_closed() {
+            client.connect_done(&self.name, None);
+            return;
+        }
+        self.sockets
+            .write()
+            .expect("sockets lock")
+            .insert(socket.id(), socket.clone());
+        socket.set_connected();
+        self.adapter()
+            .add_all(socket.id(), &[Str::from(socket.id().as_str())]);
+        client.connect_done(&self.name, Some(socket.clone()));
+        let reply = serde_json::json!({ "sid": socket.id() });
+        let packet = encode::control(PacketType::Connect, &self.name, Some(&reply));
+        let _ = client.send(&packet, false);
+        tracing::debug!(sid = %socket.id(), nsp = %self.name, "socket connected");
+        for h in self.hooks.on_connection.read().expect("hooks lock").clone() {
+            handler::run(h(socket.clone()), "connection");
+        }
+    }
+}
+
+impl LocalNamespace for NamespaceInner {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn socket_ids(&self) -> Vec<Sid> {
+        self.sockets
+            .read()
+            .expect("sockets lock")
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    fn deliver(&self, targets: &[Sid], packet: &EncodedPacket, flags: BroadcastFlags) {
+        let sockets = self.sockets.read().expect("sockets lock");
+        for id in targets {
+            if let Some(socket) = sockets.get(id) {
+                let _ = socket.send_packet(packet, flags.volatile);
+            }
+        }
+    }
+}
+
+/// A namespace (`io.of("/chat")`): its sockets, its middlewares, its connection handlers and
+/// broadcasts to its rooms. Cheap to clone.
+#[derive(Clone)]
+pub struct Namespace(pub(crate) Arc<NamespaceInner>);
+
+impl fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Namespace")
+            .field("name", &self.0.name)
+            .field(
+                "sockets",
+                &self.0.sockets.read().map(|s| s.len()).unwrap_or(0),
+            )
+            .finish()
+    }
+}
+
+impl Namespace {
+    /// The name (`/`, `/chat`, …).
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Registers a handler run for every socket that joins (after the middlewares accept it).
+    pub fn on_connection<F, Fut>(&self, handler: F) -> &Self
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.0
+            .hooks
+            .on_connection
+            .write()
+            .expect("hooks lock")
+            .push(Arc::new(move |s| Box::pin(handler(s))));
+        self
+    }
+
+    /// Adds a middleware (`use` in the reference), run in order for every `CONNECT` before the
+    /// socket is admitted. Returning an error refuses the connection with a `connect_error`
+    /// carrying its message and data. The socket is not connected yet: it can be inspected and
+    /// given data, not emitted to.
+    pub fn middleware<F, Fut>(&self, middleware: F) -> &Self
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
+    {
+        self.0
+            .hooks
+            .middlewares
+            .write()
+            .expect("hooks lock")
+            .push(Arc::new(move |s| Box::pin(middleware(s))));
+        self
+    }
+
+    /// The sockets connected on this node.
+    pub fn sockets(&self) -> Vec<Socket> {
+        self.0.all()
+    }
+
+    /// The socket with this id, if connected here.
+    pub fn socket(&self, id: Sid) -> Option<Socket> {
+        self.0.get(id)
+    }
+
+    /// The adapter holding this namespace's rooms.
+    pub fn adapter(&self) -> &Arc<dyn Adapter> {
+        self.0.adapter()
+    }
+
+    /// The rooms that have sockets.
+    pub fn rooms(&self) -> HashSet<Room> {
+        self.0.adapter().rooms()
+    }
+
+    /// A broadcast to every socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.clone())
+    }
+
+    /// A broadcast to the sockets in `rooms`.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Same as [`to`](Self::to).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.to(rooms)
+    }
+
+    /// A broadcast to the sockets outside `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// Emits to every socket of the namespace.
+    pub fn emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), crate::EmitError> {
+        self.broadcast().emit(event, args)
+    }
+
+    /// Disconnects every socket of the namespace.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.broadcast().disconnect_sockets(close)
+    }
+}

@@ -1,0 +1,532 @@
+//! [`Socket`]: one client in one namespace.
+
+use crate::ack::{AckFuture, AckSender};
+use crate::adapter::{IntoRooms, Room};
+use crate::broadcast::BroadcastOperator;
+use crate::client::Client;
+use crate::engineio::{CloseReason, Sid, Str};
+use crate::handler::{self, AnyHandler, DisconnectHandler, DisconnectingHandler, EventHandler};
+use crate::namespace::NamespaceInner;
+use crate::socketio::packet::{PacketType, RESERVED_EVENTS};
+use crate::socketio::{Args, EncodedPacket, encode};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+use tokio::sync::oneshot;
+
+/// Why a socket left its namespace, worded as the reference words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DisconnectReason {
+    /// The client left the namespace (`socket.disconnect()` on the client).
+    ClientNamespaceDisconnect,
+    /// The server removed the socket ([`Socket::disconnect`]).
+    ServerNamespaceDisconnect,
+    /// The connection closed (the client went away or closed it).
+    TransportClose,
+    /// The connection failed.
+    TransportError,
+    /// The client stopped answering heartbeats.
+    PingTimeout,
+    /// The client sent something that is not a valid packet.
+    ParseError,
+    /// The server is shutting down.
+    ServerShuttingDown,
+    /// The connection was closed by the server at the Engine.IO level.
+    ForcedClose,
+    /// The server closed the connection: `disconnect(true)`, a packet out of turn, or no
+    /// namespace joined within `connect_timeout`.
+    ForcedServerClose,
+}
+
+impl DisconnectReason {
+    /// The reason's text, as the client sees it in the reference.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
+            DisconnectReason::ServerNamespaceDisconnect => "server namespace disconnect",
+            DisconnectReason::TransportClose => "transport close",
+            DisconnectReason::TransportError => "transport error",
+            DisconnectReason::PingTimeout => "ping timeout",
+            DisconnectReason::ParseError => "parse error",
+            DisconnectReason::ServerShuttingDown => "server shutting down",
+            DisconnectReason::ForcedClose => "forced close",
+            DisconnectReason::ForcedServerClose => "forced server close",
+        }
+    }
+}
+
+impl From<CloseReason> for DisconnectReason {
+    fn from(r: CloseReason) -> Self {
+        match r {
+            CloseReason::TransportClose => DisconnectReason::TransportClose,
+            CloseReason::TransportError => DisconnectReason::TransportError,
+            CloseReason::PingTimeout => DisconnectReason::PingTimeout,
+            CloseReason::ParseError => DisconnectReason::ParseError,
+            CloseReason::ForcedClose => DisconnectReason::ForcedClose,
+            CloseReason::ServerShuttingDown => DisconnectReason::ServerShuttingDown,
+        }
+    }
+}
+
+impl fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the server knows of a socket's connection: the request that opened it and the auth
+/// payload of its `CONNECT` (`socket.handshake` in the reference).
+#[derive(Debug, Clone)]
+pub struct Handshake {
+    /// The headers of the request that opened the connection.
+    pub headers: http::HeaderMap,
+    /// The query parameters of that request.
+    pub query: HashMap<String, String>,
+    /// The request URL (path and query).
+    pub url: String,
+    /// The client's IP address, when known.
+    pub address: Option<std::net::SocketAddr>,
+    /// When the connection was opened.
+    pub time: SystemTime,
+    /// Whether the request came from another origin (it had an `Origin` header).
+    pub xdomain: bool,
+    /// The auth payload of the `CONNECT` packet (`{}` when there was none).
+    pub auth: serde_json::Value,
+}
+
+/// Why an emit failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    /// The arguments do not serialize to JSON.
+    #[error(transparent)]
+    Encode(#[from] crate::socketio::EncodeError),
+    /// The socket's connection is closed.
+    #[error(transparent)]
+    Send(#[from] crate::engineio::SendError),
+    /// The event name is reserved.
+    #[error("\"{0}\" is a reserved event name")]
+    ReservedEvent(String),
+}
+
+pub(crate) struct SocketInner {
+    pub(crate) id: Sid,
+    pub(crate) ns: Arc<NamespaceInner>,
+    pub(crate) client: Arc<Client>,
+    handshake: Handshake,
+    handlers: RwLock<HashMap<Str, EventHandler>>,
+    any: RwLock<Vec<AnyHandler>>,
+    any_outgoing: RwLock<Vec<AnyHandler>>,
+    disconnecting: RwLock<Vec<DisconnectingHandler>>,
+    disconnect: RwLock<Vec<DisconnectHandler>>,
+    acks: Mutex<HashMap<u64, oneshot::Sender<Args>>>,
+    connected: AtomicBool,
+    extensions: Mutex<http::Extensions>,
+}
+
+/// A client connected to a namespace. Cheap to clone: clones are the same socket.
+///
+/// ```no_run
+/// # use socketry::{Server, Socket};
+/// # let io = Server::new(Default::default());
+/// io.of("/").on_connection(|socket: Socket| async move {
+///     socket.join("lobby");
+///     socket.on("chat", |socket, args, _ack| async move {
+///         let text: String = args.get(0).unwrap_or_default();
+///         let _ = socket.to("lobby").emit("chat", &(socket.id().as_str(), text));
+///     });
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Socket(pub(crate) Arc<SocketInner>);
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.0.id)
+            .field("nsp", &self.ns())
+            .field("connected", &self.connected())
+            .finish()
+    }
+}
+
+impl PartialEq for Socket {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Socket {
+    pub(crate) fn new(
+        ns: Arc<NamespaceInner>,
+        client: Arc<Client>,
+        auth: serde_json::Value,
+    ) -> Self {
+        let req = client.engine().request();
+        let query = req
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let handshake = Handshake {
+            headers: req.headers.clone(),
+            query,
+            url: req
+                .uri
+                .path_and_query()
+                .map_or_else(String::new, |p| p.to_string()),
+            address: req.remote_addr,
+            time: req.time,
+            xdomain: req.headers.contains_key(http::header::ORIGIN),
+            auth,
+        };
+        Socket(Arc::new(SocketInner {
+            id: Sid::random(),
+            ns,
+            client,
+            handshake,
+            handlers: RwLock::default(),
+            any: RwLock::default(),
+            any_outgoing: RwLock::default(),
+            disconnecting: RwLock::default(),
+            disconnect: RwLock::default(),
+            acks: Mutex::default(),
+            connected: AtomicBool::new(false),
+            extensions: Mutex::default(),
+        }))
+    }
+
+    /// The socket id: the same in every room it is in, distinct from the Engine.IO session id.
+    pub fn id(&self) -> Sid {
+        self.0.id
+    }
+
+    /// The namespace's name.
+    pub fn ns(&self) -> &str {
+        &self.0.ns.name
+    }
+
+    /// The handshake: headers, query, address, time, URL and the `CONNECT` auth payload.
+    pub fn handshake(&self) -> &Handshake {
+        &self.0.handshake
+    }
+
+    /// Whether the socket is still in its namespace.
+    pub fn connected(&self) -> bool {
+        self.0.connected.load(Ordering::Acquire)
+    }
+
+    /// The Engine.IO session carrying this socket (shared by its sockets in other namespaces).
+    pub fn engine(&self) -> &Arc<crate::engineio::EngineSocket> {
+        self.0.client.engine()
+    }
+
+    /// Registers the handler of event `event`, replacing any previous one.
+    ///
+    /// It receives the socket, the arguments, and an [`AckSender`] when the client asked for an
+    /// acknowledgement.
+    pub fn on<F, Fut>(&self, event: impl Into<Str>, handler: F)
+    where
+        F: Fn(Socket, Args, Option<AckSender>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: EventHandler = Arc::new(move |s, a, ack| Box::pin(handler(s, a, ack)));
+        self.0
+            .handlers
+            .write()
+            .expect("handlers lock")
+            .insert(event.into(), handler);
+    }
+
+    /// Removes the handler of `event`.
+    pub fn off(&self, event: &str) {
+        self.0
+            .handlers
+            .write()
+            .expect("handlers lock")
+            .remove(event);
+    }
+
+    /// A listener called with every incoming event, before its handler.
+    pub fn on_any(&self, listener: impl Fn(&Socket, &str, &Args) + Send + Sync + 'static) {
+        self.0
+            .any
+            .write()
+            .expect("any lock")
+            .push(Arc::new(listener));
+    }
+
+    /// A listener called with every event emitted to this socket alone (not broadcasts).
+    pub fn on_any_outgoing(&self, listener: impl Fn(&Socket, &str, &Args) + Send + Sync + 'static) {
+        self.0
+            .any_outgoing
+            .write()
+            .expect("any lock")
+            .push(Arc::new(listener));
+    }
+
+    /// A hook called when the socket is about to leave, while it is still in its rooms.
+    pub fn on_disconnecting(
+        &self,
+        hook: impl Fn(&Socket, DisconnectReason) + Send + Sync + 'static,
+    ) {
+        self.0
+            .disconnecting
+            .write()
+            .expect("hooks lock")
+            .push(Arc::new(hook));
+    }
+
+    /// A handler called once the socket has left its namespace.
+    pub fn on_disconnect<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket, DisconnectReason) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.0
+            .disconnect
+            .write()
+            .expect("hooks lock")
+            .push(Arc::new(move |s, r| Box::pin(handler(s, r))));
+    }
+
+    /// Emits `event` to this client. A tuple spreads into several arguments (`&(1, "a")`),
+    /// `&()` sends none, anything else is one argument; `bytes::Bytes` values anywhere in it
+    /// travel as binary attachments.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        check_event(event)?;
+        let packet = encode::event(self.ns(), event, args, None)?;
+        self.notify_outgoing(event, &packet);
+        self.send_packet(&packet, false)?;
+        Ok(())
+    }
+
+    /// Emits `event` and waits for the client's acknowledgement, at most the server's
+    /// `ack_timeout` (see [`timeout`](Self::timeout) for another).
+    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckFuture {
+        let timeout = self.0.ns.ack_timeout();
+        self.emit_with_ack_within(event, args, timeout)
+    }
+
+    /// Sets the acknowledgement timeout of the next `emit_with_ack`.
+    pub fn timeout(&self, timeout: Duration) -> SocketTimeout<'_> {
+        SocketTimeout {
+            socket: self,
+            timeout,
+        }
+    }
+
+    fn emit_with_ack_within<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+        timeout: Duration,
+    ) -> AckFuture {
+        if let Err(e) = check_event(event) {
+            return AckFuture::failed(e.into());
+        }
+        let id = self.0.ns.next_ack_id();
+        let packet = match encode::event(self.ns(), event, args, Some(id)) {
+            Ok(p) => p,
+            Err(e) => return AckFuture::failed(e.into()),
+        };
+        let rx = self.register_ack(id);
+        self.notify_outgoing(event, &packet);
+        if let Err(e) = self.send_packet(&packet, false) {
+            self.0.acks.lock().expect("acks lock").remove(&id);
+            return AckFuture::failed(e.into());
+        }
+        AckFuture::waiting(rx, timeout)
+    }
+
+    pub(crate) fn register_ack(&self, id: u64) -> oneshot::Receiver<Args> {
+        let (tx, rx) = oneshot::channel();
+        self.0.acks.lock().expect("acks lock").insert(id, tx);
+        rx
+    }
+
+    pub(crate) fn forget_ack(&self, id: u64) {
+        self.0.acks.lock().expect("acks lock").remove(&id);
+    }
+
+    fn notify_outgoing(&self, event: &str, packet: &EncodedPacket) {
+        let listeners = self.0.any_outgoing.read().expect("any lock").clone();
+        if listeners.is_empty() {
+            return;
+        }
+        let args = outgoing_args(packet);
+        for l in listeners {
+            handler::call("on_any_outgoing", || l(self, event, &args));
+        }
+    }
+
+    /// Joins rooms (`"a"`, `["a", "b"]`, a `Vec`, …).
+    pub fn join(&self, rooms: impl IntoRooms) {
+        if self.connected() {
+            self.0.ns.adapter().add_all(self.0.id, &rooms.into_rooms());
+        }
+    }
+
+    /// Leaves rooms.
+    pub fn leave(&self, rooms: impl IntoRooms) {
+        let adapter = self.0.ns.adapter();
+        for room in rooms.into_rooms() {
+            adapter.del(self.0.id, &room);
+        }
+    }
+
+    /// The rooms the socket is in (its own id among them).
+    pub fn rooms(&self) -> HashSet<Room> {
+        self.0.ns.adapter().socket_rooms(self.0.id)
+    }
+
+    /// A broadcast to every other socket of the namespace.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        BroadcastOperator::new(self.0.ns.clone()).except(self.0.id)
+    }
+
+    /// A broadcast to the sockets in `rooms`, except this one.
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().to(rooms)
+    }
+
+    /// Same as [`to`](Self::to).
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.to(rooms)
+    }
+
+    /// A broadcast to every other socket of the namespace outside `rooms`.
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+        self.broadcast().except(rooms)
+    }
+
+    /// Stores a value of type `T` with the socket (`socket.data` in the reference).
+    pub fn insert_data<T: Clone + Send + Sync + 'static>(&self, value: T) -> Option<T> {
+        self.0.extensions.lock().expect("data lock").insert(value)
+    }
+
+    /// The value of type `T` stored with the socket.
+    pub fn data<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.0
+            .extensions
+            .lock()
+            .expect("data lock")
+            .get::<T>()
+            .cloned()
+    }
+
+    /// Removes the socket from its namespace (reason `server namespace disconnect`); with
+    /// `close`, closes the whole connection, every namespace of the client included.
+    pub fn disconnect(&self, close: bool) {
+        if !self.connected() {
+            return;
+        }
+        if close {
+            self.0.client.disconnect_all();
+        } else {
+            let packet = encode::control::<()>(PacketType::Disconnect, self.ns(), None);
+            let _ = self.send_packet(&packet, false);
+            self.on_close(DisconnectReason::ServerNamespaceDisconnect);
+        }
+    }
+
+    /// Writes an encoded packet to the client.
+    pub(crate) fn send_packet(
+        &self,
+        packet: &EncodedPacket,
+        volatile: bool,
+    ) -> Result<(), crate::engineio::SendError> {
+        self.0.client.send(packet, volatile)
+    }
+
+    pub(crate) fn set_connected(&self) {
+        self.0.connected.store(true, Ordering::Release);
+    }
+
+    /// An event from the client.
+    pub(crate) fn on_event(&self, name: Str, args: Args, ack_id: Option<u64>) {
+        for l in self.0.any.read().expect("any lock").clone() {
+            handler::call("on_any", || l(self, &name, &args));
+        }
+        let handler = self
+            .0
+            .handlers
+            .read()
+            .expect("handlers lock")
+            .get(&name)
+            .cloned();
+        let Some(handler) = handler else {
+            tracing::trace!(sid = %self.0.id, event = %name, "no handler");
+            return;
+        };
+        let ack = ack_id.map(|id| AckSender::new(self.clone(), id));
+        handler::run(handler(self.clone(), args, ack), "event");
+    }
+
+    /// An acknowledgement from the client.
+    pub(crate) fn on_ack(&self, id: u64, args: Args) {
+        if let Some(tx) = self.0.acks.lock().expect("acks lock").remove(&id) {
+            let _ = tx.send(args);
+        }
+    }
+
+    /// Leaves the namespace: `disconnecting` hooks (rooms still joined), rooms and maps
+    /// cleaned, pending acknowledgements failed, then `disconnect` handlers.
+    pub(crate) fn on_close(&self, reason: DisconnectReason) {
+        if !self.0.connected.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        for hook in self.0.disconnecting.read().expect("hooks lock").clone() {
+            handler::call("disconnecting", || hook(self, reason));
+        }
+        self.0.ns.remove(self);
+        self.0.client.remove(self);
+        // Dropping the senders fails every pending `emit_with_ack` with `Disconnected`.
+        self.0.acks.lock().expect("acks lock").clear();
+        tracing::debug!(sid = %self.0.id, nsp = self.ns(), %reason, "socket disconnected");
+        let handlers = std::mem::take(&mut *self.0.disconnect.write().expect("hooks lock"));
+        for h in handlers {
+            handler::run(h(self.clone(), reason), "disconnect");
+        }
+        // The socket is gone: its handlers (and what they hold) can go too.
+        self.0.handlers.write().expect("handlers lock").clear();
+        self.0.any.write().expect("any lock").clear();
+        self.0.any_outgoing.write().expect("any lock").clear();
+        self.0.disconnecting.write().expect("hooks lock").clear();
+    }
+}
+
+/// [`Socket::timeout`]: an `emit_with_ack` with its own timeout.
+#[derive(Debug)]
+pub struct SocketTimeout<'a> {
+    socket: &'a Socket,
+    timeout: Duration,
+}
+
+impl SocketTimeout<'_> {
+    /// Emits and waits at most this timeout for the acknowledgement.
+    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckFuture {
+        self.socket.emit_with_ack_within(event, args, self.timeout)
+    }
+}
+
+pub(crate) fn check_event(event: &str) -> Result<(), EmitError> {
+    if RESERVED_EVENTS.contains(&event) {
+        return Err(EmitError::ReservedEvent(event.to_owned()));
+    }
+    Ok(())
+}
+
+/// The arguments of an encoded event, for `on_any_outgoing` listeners.
+fn outgoing_args(packet: &EncodedPacket) -> Args {
+    match crate::socketio::packet::Packet::decode(packet.text.clone()) {
+        Ok(crate::socketio::packet::Packet {
+            payload: crate::socketio::packet::Payload::Event { args, .. },
+            ..
+        }) => Args::new(args, packet.attachments.clone()),
+        _ => Args::default(),
+    }
+}
