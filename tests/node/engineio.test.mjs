@@ -157,6 +157,26 @@ for (const transport of ["polling", "websocket"]) {
   });
 }
 
+describe("server-side close", () => {
+  it("sends the close packet in a poll of its own, after the packets queued before it", T, async () => {
+    const { sid } = await pollingHandshake();
+    await fetch(pollUrl(sid), { method: "POST", body: "4last words\x1e4close-me" });
+    assert.equal(await (await fetch(pollUrl(sid))).text(), "4last words");
+    assert.equal(await (await fetch(pollUrl(sid))).text(), "1");
+    assert.equal(await serverReason(sid), "forced close");
+    await expectError(pollUrl(sid), {}, 400, 1, "Session ID unknown");
+  });
+
+  it("sends a close packet at once to a pending poll", T, async () => {
+    const { sid } = await pollingHandshake();
+    const pending = fetch(pollUrl(sid)).then((r) => r.text());
+    await sleep(50);
+    await fetch(pollUrl(sid), { method: "POST", body: "4close-me" });
+    assert.equal(await within(2000, pending, "pending poll"), "1");
+    assert.equal(await serverReason(sid), "forced close");
+  });
+});
+
 describe("upgrade", () => {
   it("upgrades from polling to WebSocket without losing or reordering messages", T, async () => {
     const socket = await openSocket();

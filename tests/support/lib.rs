@@ -3,3 +3,4 @@
 
 pub mod engine_server;
 pub mod node;
+pub mod sio_server;

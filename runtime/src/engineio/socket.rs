@@ -50,6 +50,8 @@ pub struct EngineSocket {
     state: Mutex<State>,
     /// Set by a server-side [`close`](Self::close): no more sends, the queue drains, then closes.
     closing: AtomicBool,
+    /// The server's close was reached behind other packets in a poll: the next poll carries it.
+    pub(crate) close_pending: AtomicBool,
     /// A POST is being read (a second one at once is an error).
     pub(crate) posting: AtomicBool,
     pub(crate) pong: Notify,
@@ -94,6 +96,7 @@ impl EngineSocket {
                 upgrade: Upgrade::None,
             }),
             closing: AtomicBool::new(false),
+            close_pending: AtomicBool::new(false),
             posting: AtomicBool::new(false),
             pong: Notify::new(),
             pong_deadline: Mutex::new(None),
@@ -127,6 +130,11 @@ impl EngineSocket {
     /// Whether the session is closed (or closing on the server's request).
     pub fn is_closed(&self) -> bool {
         self.closed.is_cancelled() || self.closing.load(Ordering::Acquire)
+    }
+
+    /// Whether the session has ended (a server-side close still draining its queue has not).
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.closed.is_cancelled()
     }
 
     /// Why the session closed, once it has.

@@ -42,7 +42,9 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
     probed.as_mut().enable();
 
     let mut packets = Vec::new();
-    if socket.upgrade_state() >= Upgrade::Probed && rx.is_empty() {
+    if socket.close_pending.swap(false, Ordering::AcqRel) {
+        packets.push(Packet::Close);
+    } else if socket.upgrade_state() >= Upgrade::Probed && rx.is_empty() {
         packets.push(Packet::Noop);
     } else {
         let (first, drain) = tokio::select! {
@@ -58,11 +60,13 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
         };
         packets.push(first);
         while drain && let Ok(p) = rx.try_recv() {
-            let last = p == Packet::Close;
-            packets.push(p);
-            if last {
+            if p == Packet::Close {
+                // As in the reference, the close goes in a poll of its own: clients handle the
+                // packets of a payload after its `close`, and would lose a DISCONNECT before it.
+                socket.close_pending.store(true, Ordering::Release);
                 break;
             }
+            packets.push(p);
         }
     }
     drop(rx);

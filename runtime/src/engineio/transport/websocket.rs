@@ -89,7 +89,9 @@ pub(crate) async fn upgrade(
             }
         }
     };
-    if !upgraded || socket.is_closed() {
+    // A session the server is closing still completes its upgrade: its last packets (a
+    // DISCONNECT, say) then drain over the WebSocket the client has switched to.
+    if !upgraded || socket.is_terminated() {
         socket.abort_upgrade();
         let _ = ws.send(WsMessage::Close(None)).await;
         return;
@@ -136,6 +138,14 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
     };
     let writer = async {
         loop {
+            // A close the last poll could not carry (it had packets before it) goes out now.
+            if socket
+                .close_pending
+                .swap(false, std::sync::atomic::Ordering::AcqRel)
+            {
+                socket.terminate(CloseReason::ForcedClose);
+                break;
+            }
             let packet = tokio::select! {
                 biased;
                 _ = socket.closed() => break,

@@ -1,0 +1,408 @@
+// Socket.IO v5 end to end with the npm socket.io-client v4. Run by tests/tests/socketio.rs,
+// which starts the server of tests/support/sio_server.rs.
+
+import { describe, it, after } from "node:test";
+import assert from "node:assert/strict";
+import { io } from "socket.io-client";
+import { URL_BASE, WS_BASE, sleep, within, once, rawWebSocket } from "./helpers.mjs";
+
+const T = { timeout: 15000 };
+const open = [];
+after(() => open.forEach((s) => s.disconnect()));
+
+/** Connects a socket.io-client socket; resolves once connected. */
+async function connect(nsp = "/", opts = {}) {
+  const socket = io(`${URL_BASE}${nsp}`, { forceNew: true, reconnection: false, ...opts });
+  open.push(socket);
+  await within(
+    5000,
+    new Promise((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", reject);
+    }),
+    `connect to ${nsp}`,
+  );
+  return socket;
+}
+
+/** Connects and collects the server's "welcome" event too. */
+async function connectWelcome(nsp = "/", opts = {}) {
+  const socket = io(`${URL_BASE}${nsp}`, { forceNew: true, reconnection: false, ...opts });
+  open.push(socket);
+  const welcome = once(socket, "welcome");
+  await within(5000, new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", reject);
+  }), `connect to ${nsp}`);
+  const [w] = await welcome;
+  return { socket, welcome: w };
+}
+
+async function control(path) {
+  const res = await fetch(`${URL_BASE}/control/${path}`);
+  return res.headers.get("content-type")?.includes("json") ? res.json() : res.text();
+}
+
+/** The reason the server gave for socket `id` leaving, once it has. */
+async function serverReason(id, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const reason = await control(`reason/${id}`);
+    if (reason) return reason;
+    await sleep(20);
+  }
+  throw new Error(`socket ${id} never disconnected on the server`);
+}
+
+const emitAck = (socket, ...args) => within(5000, socket.emitWithAck(...args), `ack of ${args[0]}`);
+
+for (const transports of [["polling"], ["websocket"], ["polling", "websocket"]]) {
+  describe(`connection over ${transports.join(" then ")}`, () => {
+    it("connects with its own id, auth and query", T, async () => {
+      const { socket, welcome } = await connectWelcome("/", {
+        transports,
+        auth: { token: "abc" },
+        query: { room: "r1" },
+      });
+      assert.equal(welcome.id, socket.id);
+      assert.notEqual(welcome.id, welcome.engineId); // socket.id is not the Engine.IO id
+      assert.equal(welcome.engineId, socket.io.engine.id);
+      assert.deepEqual(welcome.auth, { token: "abc" });
+      assert.equal(welcome.query.room, "r1");
+      assert.equal(welcome.query.EIO, "4");
+      socket.disconnect();
+    });
+
+    it("sends events both ways, in order, with several arguments", T, async () => {
+      const socket = await connect("/", { transports });
+      const n = 100;
+      const got = [];
+      const done = new Promise((resolve) => {
+        socket.on("echo", (...args) => {
+          got.push(args);
+          if (got.length === n) resolve();
+        });
+      });
+      for (let i = 0; i < n; i++) socket.emit("echo", i, `é✓😀${i}`, { nested: [i, null, true] });
+      await within(5000, done, "echoes");
+      assert.deepEqual(got, Array.from({ length: n }, (_, i) => [i, `é✓😀${i}`, { nested: [i, null, true] }]));
+      socket.disconnect();
+    });
+
+    it("carries binary attachments at any depth, both ways", T, async () => {
+      const socket = await connect("/", { transports });
+      const echo = once(socket, "echo");
+      socket.emit("echo", Buffer.from([1, 2, 3]), { file: { name: "f", data: Buffer.from([4, 5]) } }, [Buffer.from([6])]);
+      const [a, b, c] = await echo;
+      assert.deepEqual([...a], [1, 2, 3]);
+      assert.equal(b.file.name, "f");
+      assert.deepEqual([...b.file.data], [4, 5]);
+      assert.deepEqual([...c[0]], [6]);
+      const acked = await emitAck(socket, "ack", { bin: Buffer.from([9, 8, 7]) }, "text");
+      assert.deepEqual([...acked.bin], [9, 8, 7]);
+      socket.disconnect();
+    });
+
+    it("answers acknowledgements, with several arguments", T, async () => {
+      const socket = await connect("/", { transports });
+      const args = await new Promise((resolve) => socket.emit("ack", 1, "two", [3], (...a) => resolve(a)));
+      assert.deepEqual(args, [1, "two", [3]]);
+      assert.deepEqual(await emitAck(socket, "typed", "x", 21), { ok: "x:42" });
+      assert.match((await emitAck(socket, "typed", "x", "not a number")).error, /invalid/);
+      socket.disconnect();
+    });
+  });
+}
+
+describe("acknowledgements from the server", () => {
+  it("emit_with_ack gets the client's answer", T, async () => {
+    const socket = await connect();
+    socket.on("question", (a, b, callback) => callback({ got: [a, b] }));
+    const answer = once(socket, "answer");
+    socket.emit("ask", 2000);
+    assert.deepEqual((await answer)[0], { got: [1, "two"] });
+    socket.disconnect();
+  });
+
+  it("emit_with_ack fails with a timeout when the client does not answer", T, async () => {
+    const socket = await connect();
+    socket.on("question", () => {}); // never calls back
+    const failed = once(socket, "ask-failed");
+    socket.emit("ask", 200);
+    assert.deepEqual(await failed, ["timeout"]);
+    socket.disconnect();
+  });
+
+  it("a broadcast with acks collects every client's answer, and times out the silent ones", T, async () => {
+    const clients = await Promise.all([connect(), connect(), connect()]);
+    clients.forEach((c, i) => c.on("poll", (callback) => (i < 2 ? callback(`answer ${i}`) : null)));
+    const results = once(clients[0], "poll-results");
+    clients[0].emit("poll-all", 300);
+    const [r] = await results;
+    assert.ok(r.count >= 3);
+    assert.ok(r.answers.includes("answer 0") && r.answers.includes("answer 1"));
+    assert.ok(r.failures.includes("timeout"));
+    clients.forEach((c) => c.disconnect());
+  });
+});
+
+describe("rooms and broadcasting", () => {
+  it("each socket is in the room named by its id; join and leave", T, async () => {
+    const socket = await connect();
+    assert.deepEqual(await emitAck(socket, "rooms"), [socket.id].sort());
+    assert.deepEqual(await emitAck(socket, "join", ["a", "b"]), [socket.id, "a", "b"].sort());
+    await emitAck(socket, "leave", "a");
+    assert.deepEqual(await emitAck(socket, "rooms"), [socket.id, "b"].sort());
+    socket.disconnect();
+  });
+
+  it("to() reaches a union of rooms once each, never the sender", T, async () => {
+    const [sender, inA, inB, inBoth, outside] = await Promise.all([connect(), connect(), connect(), connect(), connect()]);
+    await emitAck(sender, "join", ["a"]);
+    await emitAck(inA, "join", ["a"]);
+    await emitAck(inB, "join", ["b"]);
+    await emitAck(inBoth, "join", ["a", "b"]);
+    const got = new Map();
+    for (const [name, s] of Object.entries({ sender, inA, inB, inBoth, outside })) {
+      got.set(name, []);
+      s.on("room-message", (m) => got.get(name).push(m));
+    }
+    sender.emit("to-rooms", ["a", "b"], "hi");
+    await sleep(300);
+    assert.deepEqual(got.get("inA"), ["hi"]);
+    assert.deepEqual(got.get("inB"), ["hi"]);
+    assert.deepEqual(got.get("inBoth"), ["hi"]);
+    assert.deepEqual(got.get("sender"), []);
+    assert.deepEqual(got.get("outside"), []);
+    [sender, inA, inB, inBoth, outside].forEach((s) => s.disconnect());
+  });
+
+  it("broadcast() reaches everyone but the sender; emit to all and except() as expected", T, async () => {
+    const [a, b, c] = await Promise.all([connect(), connect(), connect()]);
+    await emitAck(c, "join", ["muted"]);
+    const counts = { a: [], b: [], c: [] };
+    for (const [k, s] of Object.entries({ a, b, c })) {
+      s.on("broadcast", (m) => counts[k].push(["broadcast", m]));
+      s.on("all", (m) => counts[k].push(["all", m]));
+      s.on("except-message", (m) => counts[k].push(["except", m]));
+    }
+    a.emit("broadcast", "x");
+    a.emit("emit-all", "y");
+    a.emit("emit-except", "muted", "z");
+    await sleep(300);
+    assert.deepEqual(counts.a, [["all", "y"], ["except", "z"]]);
+    assert.deepEqual(counts.b, [["broadcast", "x"], ["all", "y"], ["except", "z"]]);
+    assert.deepEqual(counts.c, [["broadcast", "x"], ["all", "y"]]);
+    [a, b, c].forEach((s) => s.disconnect());
+  });
+
+  it("sockets_join, sockets_leave, fetch_sockets and disconnect_sockets act on a room", T, async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    await emitAck(b, "join", ["team"]);
+    // Everyone in "team" joins "extra"; then a asks who is in its own room.
+    await emitAck(a, "room-ops", "join", "team", "extra");
+    assert.deepEqual(await emitAck(b, "rooms"), [b.id, "extra", "team"].sort());
+    await emitAck(a, "room-ops", "leave", "team", "extra");
+    assert.deepEqual(await emitAck(b, "rooms"), [b.id, "team"].sort());
+    assert.deepEqual(await emitAck(a, "room-ops", "none", "team", ""), [a.id]);
+    const bGone = once(b, "disconnect");
+    await emitAck(a, "room-ops", "disconnect", "team", "");
+    assert.equal((await bGone)[0], "io server disconnect");
+    assert.equal(a.connected, true);
+    a.disconnect();
+  });
+
+  it("a disconnected socket leaves every room; disconnecting still saw them", T, async () => {
+    const socket = await connect();
+    await emitAck(socket, "join", ["leak-check-1", "leak-check-2"]);
+    const id = socket.id;
+    socket.disconnect();
+    assert.equal(await serverReason(id), "client namespace disconnect");
+    assert.deepEqual(await control(`disconnecting-rooms/${id}`), [id, "leak-check-1", "leak-check-2"].sort());
+    const state = await control("state");
+    assert.ok(!state.rooms.includes("leak-check-1"));
+    assert.ok(!state.rooms.includes(id));
+  });
+});
+
+describe("namespaces and middlewares", () => {
+  it("a middleware refusal reaches the client as connect_error with data", T, async () => {
+    const socket = io(`${URL_BASE}/guarded`, { forceNew: true, reconnection: false, auth: { token: "wrong" } });
+    open.push(socket);
+    const [err] = await once(socket, "connect_error");
+    assert.equal(err.message, "not authorized");
+    assert.deepEqual(err.data, { code: 42 });
+    assert.equal(socket.connected, false);
+  });
+
+  it("middlewares run in order and can give the socket data", T, async () => {
+    const { socket, welcome } = await connectWelcome("/guarded", { auth: { token: "secret" } });
+    assert.equal(welcome, "secret");
+    socket.disconnect();
+  });
+
+  it("an unknown namespace is refused with Invalid namespace", T, async () => {
+    const socket = io(`${URL_BASE}/nope`, { forceNew: true, reconnection: false });
+    open.push(socket);
+    const [err] = await once(socket, "connect_error");
+    assert.equal(err.message, "Invalid namespace");
+  });
+
+  it("dynamic namespaces match a regex", T, async () => {
+    const socket = io(`${URL_BASE}/dyn-42`, { forceNew: true, reconnection: false });
+    open.push(socket);
+    const [name] = await once(socket, "hello");
+    assert.equal(name, "/dyn-42");
+    const bad = io(`${URL_BASE}/dyn-x`, { forceNew: true, reconnection: false });
+    open.push(bad);
+    assert.equal((await once(bad, "connect_error"))[0].message, "Invalid namespace");
+    socket.disconnect();
+  });
+
+  it("a dynamic namespace with a slow async check is created once under concurrent arrival", T, async () => {
+    const before = (await control("state")).slowChecks;
+    const clients = Array.from({ length: 10 }, () => io(`${URL_BASE}/slow-room`, { forceNew: true, reconnection: false }));
+    open.push(...clients);
+    const names = await Promise.all(clients.map((c) => once(c, "hello").then(([n]) => n)));
+    assert.deepEqual(new Set(names), new Set(["/slow-room"]));
+    assert.ok(clients.every((c) => c.connected));
+    const after = (await control("state")).slowChecks;
+    // Every client's check may run, but the namespace exists once: all are in the same one.
+    assert.ok(after - before >= 1);
+    clients.forEach((c) => c.disconnect());
+  });
+
+  it("one connection can join several namespaces", T, async () => {
+    const main = io(`${URL_BASE}/`, { reconnection: false, forceNew: true });
+    open.push(main);
+    await once(main, "connect");
+    const other = main.io.socket("/dyn-7");
+    open.push(other);
+    const [name] = await once(other, "hello");
+    assert.equal(name, "/dyn-7");
+    assert.equal(main.io.engine.id, other.io.engine.id);
+    main.disconnect();
+    other.disconnect();
+  });
+});
+
+describe("disconnection", () => {
+  it("server namespace disconnect and forced server close", T, async () => {
+    const a = await connect();
+    const aId = a.id;
+    const reason = once(a, "disconnect");
+    a.emit("disconnect-me", false);
+    assert.equal((await reason)[0], "io server disconnect");
+    assert.equal(await serverReason(aId), "server namespace disconnect");
+
+    const b = await connect();
+    const bId = b.id;
+    const bReason = once(b, "disconnect");
+    b.emit("disconnect-me", true);
+    assert.equal((await bReason)[0], "io server disconnect");
+    assert.equal(await serverReason(bId), "server namespace disconnect");
+  });
+
+  it("transport close when the client's connection drops", T, async () => {
+    for (const transports of [["polling"], ["websocket"]]) {
+      const socket = await connect("/", { transports });
+      const id = socket.id;
+      socket.io.engine.close();
+      assert.equal(await serverReason(id), "transport close");
+    }
+  });
+
+  it("ping timeout when a raw client stops answering", T, async () => {
+    const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);
+    await ws.nextMessage();
+    ws.send("40");
+    const id = JSON.parse((await ws.nextMessage()).substring(2)).sid;
+    assert.equal(await serverReason(id), "ping timeout");
+  });
+
+  it("parse error on a malformed packet, other clients unharmed", T, async () => {
+    const good = await connect();
+    const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);
+    await ws.nextMessage();
+    ws.send("40");
+    const id = JSON.parse((await ws.nextMessage()).substring(2)).sid;
+    ws.send('42["echo"'); // truncated JSON
+    await within(3000, ws.closed, "bad client closed");
+    assert.equal(await serverReason(id), "parse error");
+    assert.deepEqual(await emitAck(good, "ack", "still fine"), "still fine");
+    good.disconnect();
+  });
+
+  for (const [what, frames] of [
+    ["a reserved event name", ['42["disconnect"]']],
+    ["JSON nested too deep", [`42["echo",${"[".repeat(500)}${"]".repeat(500)}]`]],
+    ["a wrong attachment count", ['451-["echo",{"_placeholder":true,"num":1}]', Buffer.from([1])]],
+    ["binary data without a binary packet", [Buffer.from([1, 2])]],
+    ["an event name that is not a string", ['42[{"a":1}]']],
+  ]) {
+    it(`parse error on ${what}`, T, async () => {
+      const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);
+      await ws.nextMessage();
+      ws.send("40");
+      const id = JSON.parse((await ws.nextMessage()).substring(2)).sid;
+      for (const f of frames) ws.send(f);
+      await within(3000, ws.closed, "bad client closed");
+      assert.equal(await serverReason(id), "parse error");
+    });
+  }
+
+  it("closes a connection that joins no namespace within connect_timeout", T, async () => {
+    const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);
+    await ws.nextMessage();
+    const started = Date.now();
+    // Answer pings so that only the connect timeout can end it.
+    ws.on("message", (d) => d.toString() === "2" && ws.send("3"));
+    await within(3000, ws.closed, "connection without CONNECT closed");
+    assert.ok(Date.now() - started >= 400);
+  });
+
+  for (const [what, frames] of [
+    ["a second CONNECT to a joined namespace", ["40"]],
+    ["an event for a namespace not joined", ['42/dyn-1,["echo"]']],
+    ["a DISCONNECT for a namespace not joined", ["41/dyn-1,"]],
+  ]) {
+    it(`closes the connection on ${what}, as the reference does`, T, async () => {
+      const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);
+      await ws.nextMessage();
+      ws.send("40");
+      const id = JSON.parse((await ws.nextMessage()).substring(2)).sid;
+      for (const f of frames) ws.send(f);
+      await within(3000, ws.closed, "connection closed");
+      assert.equal(await serverReason(id), "forced server close");
+    });
+  }
+});
+
+describe("handlers", () => {
+  it("a panicking handler does not take the socket down", T, async () => {
+    const socket = await connect();
+    socket.emit("panic");
+    assert.equal(await emitAck(socket, "ack", "alive"), "alive");
+    socket.disconnect();
+  });
+
+  it("a slow handler does not delay the next events", T, async () => {
+    const socket = await connect();
+    const slow = emitAck(socket, "slow");
+    const started = Date.now();
+    assert.equal(await emitAck(socket, "ack", "fast"), "fast");
+    assert.ok(Date.now() - started < 400, "the fast event waited for the slow one");
+    assert.equal(await slow, "slow done");
+    socket.disconnect();
+  });
+
+  it("on_any sees every incoming event before its handler; socket data persists", T, async () => {
+    const socket = await connect();
+    socket.emit("echo", 1, 2);
+    await emitAck(socket, "ack");
+    const log = await emitAck(socket, "any-log");
+    assert.deepEqual(log.slice(0, 3), ["echo:2", "ack:0", "any-log:0"]);
+    await emitAck(socket, "set-data", "kept");
+    socket.disconnect();
+  });
+});

@@ -1,0 +1,381 @@
+//! The Socket.IO server that `tests/node/socketio*.test.mjs` run against. Its events are the
+//! test's remote controls; `GET /control/...` routes expose what only the server can see.
+//!
+//! Namespaces:
+//! - `/`: the events listed in `main_handlers`;
+//! - `/guarded`: two middlewares; the first stores the auth token as socket data, the second
+//!   refuses anything but `secret` with a `connect_error` carrying `{ code: 42 }`;
+//! - `/dyn-<digits>` (regex) and `/slow-<anything>` (a predicate that takes 200 ms): dynamic.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use socketry::engineio::EngineIoConfig;
+use socketry::{AckError, MiddlewareError, Server, ServerConfig, Socket};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// What the control routes report.
+#[derive(Debug, Default)]
+pub struct Observed {
+    /// Socket id → the reason it disconnected with.
+    reasons: Mutex<HashMap<String, String>>,
+    /// Socket id → the rooms it was in when `disconnecting` ran.
+    rooms_at_disconnecting: Mutex<HashMap<String, Vec<String>>>,
+    /// How many `/slow-*` namespaces the predicate let through (one per name expected).
+    slow_checks: AtomicUsize,
+}
+
+/// A running server; stops when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn record(observed: &Arc<Observed>, socket: &Socket) {
+    let o = observed.clone();
+    socket.on_disconnecting(move |s, _| {
+        let mut rooms: Vec<String> = s.rooms().iter().map(|r| r.to_string()).collect();
+        rooms.sort();
+        o.rooms_at_disconnecting
+            .lock()
+            .unwrap()
+            .insert(s.id().to_string(), rooms);
+    });
+    let o = observed.clone();
+    socket.on_disconnect(move |s, reason| {
+        let o = o.clone();
+        async move {
+            o.reasons
+                .lock()
+                .unwrap()
+                .insert(s.id().to_string(), reason.as_str().to_owned());
+        }
+    });
+}
+
+fn ack_error(e: &AckError) -> &'static str {
+    match e {
+        AckError::Timeout => "timeout",
+        AckError::Disconnected => "disconnected",
+        _ => "other",
+    }
+}
+
+fn main_handlers(io: &Server, socket: &Socket) {
+    let _ = socket.emit(
+        "welcome",
+        &serde_json::json!({
+            "id": socket.id(),
+            "auth": socket.handshake().auth,
+            "query": socket.handshake().query,
+            "engineId": socket.engine().id(),
+        }),
+    );
+    socket.on("echo", |s, args, _| async move {
+        let _ = s.emit("echo", &args);
+    });
+    socket.on("ack", |_, args, ack| async move {
+        if let Some(ack) = ack {
+            let _ = ack.send(&args);
+        }
+    });
+    socket.on("typed", |_, args, ack| async move {
+        let answer = match args.deserialize::<(String, u32)>() {
+            Ok((name, n)) => serde_json::json!({ "ok": format!("{name}:{}", n * 2) }),
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        };
+        if let Some(ack) = ack {
+            let _ = ack.send(&answer);
+        }
+    });
+    socket.on("join", |s, args, ack| async move {
+        let rooms: Vec<String> = args.get(0).unwrap_or_default();
+        s.join(rooms);
+        if let Some(ack) = ack {
+            let mut rooms: Vec<String> = s.rooms().iter().map(|r| r.to_string()).collect();
+            rooms.sort();
+            let _ = ack.send(&rooms);
+        }
+    });
+    socket.on("leave", |s, args, ack| async move {
+        let room: String = args.get(0).unwrap_or_default();
+        s.leave(room);
+        if let Some(ack) = ack {
+            let _ = ack.send(&());
+        }
+    });
+    socket.on("to-rooms", |s, args, _| async move {
+        let (rooms, msg): (Vec<String>, String) = args.deserialize().unwrap();
+        let _ = s.to(rooms).emit("room-message", &msg);
+    });
+    socket.on("broadcast", |s, args, _| async move {
+        let _ = s.broadcast().emit("broadcast", &args);
+    });
+    let io2 = io.clone();
+    socket.on("emit-all", move |_, args, _| {
+        let io = io2.clone();
+        async move {
+            let _ = io.emit("all", &args);
+        }
+    });
+    let io2 = io.clone();
+    socket.on("emit-except", move |_, args, _| {
+        let io = io2.clone();
+        async move {
+            let (room, msg): (String, String) = args.deserialize().unwrap();
+            let _ = io.except(room).emit("except-message", &msg);
+        }
+    });
+    socket.on("ask", |s, args, _| async move {
+        // The server asks the client, then reports the client's answer.
+        let timeout: u64 = args.get(0).unwrap_or(1000);
+        let result = s
+            .timeout(Duration::from_millis(timeout))
+            .emit_with_ack("question", &(1, "two"))
+            .await;
+        let _ = match result {
+            Ok(answer) => s.emit("answer", &answer),
+            Err(e) => s.emit("ask-failed", &ack_error(&e)),
+        };
+    });
+    let io2 = io.clone();
+    socket.on("poll-all", move |s, args, _| {
+        let io = io2.clone();
+        async move {
+            let timeout: u64 = args.get(0).unwrap_or(1000);
+            let acks = io
+                .broadcast()
+                .timeout(Duration::from_millis(timeout))
+                .emit_with_ack("poll", &())
+                .await
+                .unwrap();
+            let mut answers: Vec<serde_json::Value> = Vec::new();
+            let mut failures = Vec::new();
+            for (_, r) in &acks {
+                match r {
+                    Ok(args) => answers.push(args.get(0).unwrap_or_default()),
+                    Err(e) => failures.push(ack_error(e)),
+                }
+            }
+            answers.sort_by_key(|v| v.to_string());
+            let _ = s.emit(
+                "poll-results",
+                &serde_json::json!({
+                    "count": acks.len(), "answers": answers, "failures": failures,
+                }),
+            );
+        }
+    });
+    socket.on("rooms", |s, _, ack| async move {
+        let mut rooms: Vec<String> = s.rooms().iter().map(|r| r.to_string()).collect();
+        rooms.sort();
+        if let Some(ack) = ack {
+            let _ = ack.send(&rooms);
+        }
+    });
+    socket.on("set-data", |s, args, ack| async move {
+        let v: String = args.get(0).unwrap_or_default();
+        s.insert_data(v);
+        if let Some(ack) = ack {
+            let _ = ack.send(&());
+        }
+    });
+    socket.on("get-data", |s, _, ack| async move {
+        if let Some(ack) = ack {
+            let _ = ack.send(&s.data::<String>());
+        }
+    });
+    socket.on("disconnect-me", |s, args, _| async move {
+        let close: bool = args.get(0).unwrap_or(false);
+        s.disconnect(close);
+    });
+    socket.on("panic", |_, _, _| async move {
+        panic!("a handler panicked on purpose");
+    });
+    socket.on("slow", |_, _, ack| async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if let Some(ack) = ack {
+            let _ = ack.send(&"slow done");
+        }
+    });
+    let io2 = io.clone();
+    socket.on("room-ops", move |s, args, ack| {
+        let io = io2.clone();
+        async move {
+            let (op, room, target): (String, String, String) = args.deserialize().unwrap();
+            match op.as_str() {
+                "join" => io.to(room).sockets_join(target),
+                "leave" => io.to(room).sockets_leave(target),
+                "disconnect" => io.to(room).disconnect_sockets(false),
+                _ => {}
+            }
+            let ids: Vec<String> = io
+                .to(s.id())
+                .fetch_sockets()
+                .await
+                .iter()
+                .map(|s| s.id().to_string())
+                .collect();
+            if let Some(ack) = ack {
+                let _ = ack.send(&ids);
+            }
+        }
+    });
+    socket.on("any-log", |s, _, ack| async move {
+        if let Some(ack) = ack {
+            let _ = ack.send(&s.data::<Vec<String>>().unwrap_or_default());
+        }
+    });
+    socket.on_any(|s, event, args| {
+        let mut log = s.data::<Vec<String>>().unwrap_or_default();
+        log.push(format!("{event}:{}", args.len()));
+        s.insert_data(log);
+    });
+}
+
+/// Starts the server on a port the OS picks.
+pub async fn start() -> TestServer {
+    let observed = Arc::new(Observed::default());
+    let io = Server::new(
+        ServerConfig::default()
+            .engine(
+                EngineIoConfig::default()
+                    .path("/socket.io")
+                    .ping_interval(Duration::from_millis(300))
+                    .ping_timeout(Duration::from_millis(200)),
+            )
+            .connect_timeout(Duration::from_millis(500))
+            .ack_timeout(Duration::from_secs(2)),
+    );
+
+    let (io2, o) = (io.clone(), observed.clone());
+    io.of("/").on_connection(move |socket: Socket| {
+        record(&o, &socket);
+        main_handlers(&io2, &socket);
+        async {}
+    });
+
+    let guarded = io.of("/guarded");
+    guarded.middleware(|socket: Socket| async move {
+        let token = socket.handshake().auth["token"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        socket.insert_data(token);
+        Ok(())
+    });
+    guarded.middleware(|socket: Socket| async move {
+        match socket.data::<String>().as_deref() {
+            Some("secret") => Ok(()),
+            _ => {
+                Err(MiddlewareError::new("not authorized")
+                    .with_data(serde_json::json!({ "code": 42 })))
+            }
+        }
+    });
+    let o = observed.clone();
+    guarded.on_connection(move |socket: Socket| {
+        record(&o, &socket);
+        async move {
+            let _ = socket.emit("welcome", &socket.data::<String>());
+        }
+    });
+
+    let o = observed.clone();
+    io.dynamic_namespace(regex::Regex::new(r"^/dyn-\d+$").unwrap())
+        .on_connection(move |socket: Socket| {
+            record(&o, &socket);
+            async move {
+                let _ = socket.emit("hello", &socket.ns());
+            }
+        });
+    let o = observed.clone();
+    io.dynamic_namespace_with(move |name, _auth| {
+        let slow = name.starts_with("/slow-");
+        let o = o.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if slow {
+                o.slow_checks.fetch_add(1, Ordering::SeqCst);
+            }
+            slow
+        }
+    })
+    .on_connection(|socket: Socket| async move {
+        let _ = socket.emit("hello", &socket.ns());
+    });
+
+    let control = Router::new()
+        .route(
+            "/control/reason/{id}",
+            get(
+                |State((o, _)): State<(Arc<Observed>, Server)>, Path(id): Path<String>| async move {
+                    o.reasons
+                        .lock()
+                        .unwrap()
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_default()
+                },
+            ),
+        )
+        .route(
+            "/control/disconnecting-rooms/{id}",
+            get(
+                |State((o, _)): State<(Arc<Observed>, Server)>, Path(id): Path<String>| async move {
+                    let rooms = o.rooms_at_disconnecting.lock().unwrap().get(&id).cloned();
+                    axum::Json(rooms)
+                },
+            ),
+        )
+        .route(
+            "/control/state",
+            get(
+                |State((o, io)): State<(Arc<Observed>, Server)>| async move {
+                    let mut rooms: Vec<String> =
+                        io.of("/").rooms().iter().map(|r| r.to_string()).collect();
+                    rooms.sort();
+                    axum::Json(serde_json::json!({
+                        "sockets": io.sockets().len(),
+                        "rooms": rooms,
+                        "engineSessions": io.engine().session_count(),
+                        "slowChecks": o.slow_checks.load(Ordering::SeqCst),
+                    }))
+                },
+            ),
+        )
+        .with_state((observed, io.clone()));
+
+    let app = Router::new().merge(io.router()).merge(control);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).await.unwrap();
+    });
+    TestServer { addr, task }
+}
