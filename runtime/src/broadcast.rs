@@ -1,11 +1,10 @@
 //! [`BroadcastOperator`]: emits to many sockets at once, selected by rooms.
 
-use crate::ack::AckError;
 use crate::adapter::{BroadcastFlags, BroadcastOptions, IntoRooms};
-use crate::engineio::Sid;
 use crate::namespace::NamespaceInner;
+use crate::remote::RemoteSocket;
 use crate::socket::{EmitError, Socket, check_event};
-use crate::socketio::{Args, encode};
+use crate::socketio::encode;
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
@@ -41,7 +40,7 @@ impl fmt::Debug for BroadcastOperator {
 }
 
 /// The answers to a broadcast with acknowledgements: one entry per socket reached.
-pub type BroadcastAcks = Vec<(Sid, Result<Args, AckError>)>;
+pub type BroadcastAcks = crate::adapter::AckResponses;
 
 impl BroadcastOperator {
     pub(crate) fn new(ns: Arc<NamespaceInner>) -> Self {
@@ -108,7 +107,8 @@ impl BroadcastOperator {
     }
 
     /// Emits to every selected socket and collects each one's acknowledgement, waiting at most
-    /// the timeout: sockets that do not answer in time have [`AckError::Timeout`].
+    /// the timeout: sockets that do not answer in time have
+    /// [`AckError::Timeout`](crate::AckError::Timeout).
     pub async fn emit_with_ack<T: Serialize + ?Sized>(
         &self,
         event: &str,
@@ -118,38 +118,15 @@ impl BroadcastOperator {
         // One id for every receiver, so that one encoding serves them all.
         let id = self.ns.next_ack_id();
         let packet = encode::event(&self.ns.name, event, args, Some(id))?;
-        let targets: Vec<Socket> = self
+        let timeout = self.timeout.unwrap_or_else(|| self.ns.ack_timeout());
+        Ok(self
             .ns
             .adapter()
-            .local_sockets(&self.opts)
-            .into_iter()
-            .filter_map(|sid| self.ns.get(sid))
-            .collect();
-        let timeout = self.timeout.unwrap_or_else(|| self.ns.ack_timeout());
-        let waiting: Vec<_> = targets
-            .iter()
-            .map(|s| {
-                let rx = s.register_ack(id);
-                let sent = s.send_packet(&packet, self.opts.flags.volatile);
-                (s.clone(), rx, sent)
-            })
-            .collect();
-        let answers = waiting.into_iter().map(|(socket, rx, sent)| async move {
-            let result = match sent {
-                Err(e) => Err(AckError::Send(e)),
-                Ok(()) => match tokio::time::timeout(timeout, rx).await {
-                    Ok(Ok(args)) => Ok(args),
-                    Ok(Err(_)) => Err(AckError::Disconnected),
-                    Err(_) => Err(AckError::Timeout),
-                },
-            };
-            socket.forget_ack(id);
-            (socket.id(), result)
-        });
-        Ok(futures_util::future::join_all(answers).await)
+            .broadcast_with_ack(&packet, id, &self.opts, timeout)
+            .await)
     }
 
-    /// The selected sockets (on this node).
+    /// The selected sockets connected to this node, as handles.
     pub fn sockets(&self) -> Vec<Socket> {
         self.ns
             .adapter()
@@ -159,34 +136,27 @@ impl BroadcastOperator {
             .collect()
     }
 
-    /// The selected sockets, as `fetchSockets()` gives them.
-    pub async fn fetch_sockets(&self) -> Vec<Socket> {
-        self.sockets()
+    /// The selected sockets, wherever they are connected (`fetchSockets()`).
+    pub async fn fetch_sockets(&self) -> Vec<RemoteSocket> {
+        self.ns.adapter().fetch_sockets(&self.opts).await
     }
 
     /// Makes the selected sockets join `rooms`.
     pub fn sockets_join(&self, rooms: impl IntoRooms) {
-        let rooms = rooms.into_rooms();
-        for id in self.ns.adapter().local_sockets(&self.opts) {
-            self.ns.adapter().add_all(id, &rooms);
-        }
+        self.ns
+            .adapter()
+            .add_sockets(&self.opts, &rooms.into_rooms());
     }
 
     /// Makes the selected sockets leave `rooms`.
     pub fn sockets_leave(&self, rooms: impl IntoRooms) {
-        let rooms = rooms.into_rooms();
-        let adapter = self.ns.adapter();
-        for id in adapter.local_sockets(&self.opts) {
-            for room in &rooms {
-                adapter.del(id, room);
-            }
-        }
+        self.ns
+            .adapter()
+            .del_sockets(&self.opts, &rooms.into_rooms());
     }
 
     /// Disconnects the selected sockets (with `close`, their whole connections).
     pub fn disconnect_sockets(&self, close: bool) {
-        for socket in self.sockets() {
-            socket.disconnect(close);
-        }
+        self.ns.adapter().disconnect_sockets(&self.opts, close);
     }
 }

@@ -3,12 +3,14 @@
 use crate::adapter::{Adapter, BroadcastFlags, IntoRooms, LocalNamespace, Room};
 use crate::broadcast::BroadcastOperator;
 use crate::client::Client;
+use crate::engineio::SendError;
 use crate::engineio::{Sid, Str};
 use crate::handler::{self, ConnectionHandler, Middleware};
+use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
 use crate::socket::Socket;
 use crate::socketio::packet::PacketType;
-use crate::socketio::{EncodedPacket, encode};
+use crate::socketio::{Args, EncodedPacket, encode};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -16,6 +18,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// A middleware's refusal: the client gets a `connect_error` whose `message` is this message and
 /// whose `data` is this data.
@@ -60,6 +63,8 @@ pub(crate) struct Hooks {
 
 pub(crate) struct NamespaceInner {
     pub(crate) name: Str,
+    /// This namespace, for the handles it gives out (`RemoteSocket`).
+    me: Weak<NamespaceInner>,
     sockets: RwLock<HashMap<Sid, Socket>>,
     adapter: OnceLock<Arc<dyn Adapter>>,
     pub(crate) hooks: Arc<Hooks>,
@@ -69,7 +74,8 @@ pub(crate) struct NamespaceInner {
 
 impl NamespaceInner {
     pub(crate) fn new(name: Str, hooks: Arc<Hooks>, server: &Arc<ServerInner>) -> Arc<Self> {
-        let ns = Arc::new(NamespaceInner {
+        let ns = Arc::new_cyclic(|me| NamespaceInner {
+            me: me.clone(),
             name,
             sockets: RwLock::default(),
             adapter: OnceLock::new(),
@@ -80,6 +86,10 @@ impl NamespaceInner {
         let adapter = (server.adapter)(ns.clone());
         let _ = ns.adapter.set(adapter);
         ns
+    }
+
+    fn me(&self) -> Option<Arc<NamespaceInner>> {
+        self.me.upgrade()
     }
 
     pub(crate) fn adapter(&self) -> &Arc<dyn Adapter> {
@@ -193,6 +203,59 @@ impl LocalNamespace for NamespaceInner {
             }
         }
     }
+
+    fn deliver_with_ack(
+        &self,
+        targets: &[Sid],
+        packet: &EncodedPacket,
+        ack_id: u64,
+        flags: BroadcastFlags,
+    ) -> Vec<(Sid, Result<oneshot::Receiver<Args>, SendError>)> {
+        let sockets = self.sockets.read().expect("sockets lock");
+        targets
+            .iter()
+            .filter_map(|id| sockets.get(id))
+            .map(|socket| {
+                let rx = socket.register_ack(ack_id);
+                let sent = socket.send_packet(packet, flags.volatile).map(|()| rx);
+                (socket.id(), sent)
+            })
+            .collect()
+    }
+
+    fn forget_ack(&self, targets: &[Sid], ack_id: u64) {
+        let sockets = self.sockets.read().expect("sockets lock");
+        for socket in targets.iter().filter_map(|id| sockets.get(id)) {
+            socket.forget_ack(ack_id);
+        }
+    }
+
+    fn describe(&self, targets: &[Sid]) -> Vec<RemoteSocket> {
+        let sockets = self.sockets.read().expect("sockets lock");
+        let Some(me) = self.me() else {
+            return Vec::new();
+        };
+        targets
+            .iter()
+            .filter_map(|id| sockets.get(id))
+            .map(|s| RemoteSocket::new(s.id(), s.handshake().clone(), s.rooms(), me.clone()))
+            .collect()
+    }
+
+    fn disconnect(&self, targets: &[Sid], close: bool) {
+        // Collected first: disconnecting takes the sockets lock again.
+        let sockets: Vec<Socket> = {
+            let sockets = self.sockets.read().expect("sockets lock");
+            targets
+                .iter()
+                .filter_map(|id| sockets.get(id))
+                .cloned()
+                .collect()
+        };
+        for socket in sockets {
+            socket.disconnect(close);
+        }
+    }
 }
 
 /// A namespace (`io.of("/chat")`): its sockets, its middlewares, its connection handlers and
@@ -298,6 +361,18 @@ impl Namespace {
         args: &T,
     ) -> Result<(), crate::EmitError> {
         self.broadcast().emit(event, args)
+    }
+
+    /// Emits an event to the other servers of the cluster (`serverSideEmit`). The in-memory
+    /// adapter has none and answers [`AdapterError::Unsupported`](crate::adapter::AdapterError).
+    pub fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), crate::adapter::AdapterError> {
+        let packet = encode::event(&self.0.name, event, args, None)
+            .map_err(|_| crate::adapter::AdapterError::Unsupported("non-JSON serverSideEmit()"))?;
+        self.0.adapter().server_side_emit(&packet)
     }
 
     /// Disconnects every socket of the namespace.

@@ -212,6 +212,44 @@ describe("rooms and broadcasting", () => {
     a.disconnect();
   });
 
+  it("fetch_sockets finds the sockets of a room, with their rooms and handshake; they can be emitted to", T, async () => {
+    const [a, b, c] = await Promise.all([connect(), connect(), connect()]);
+    await emitAck(a, "join", ["fetched"]);
+    await emitAck(b, "join", ["fetched", "other"]);
+    const hello = [once(a, "remote-hello"), once(b, "remote-hello")];
+    let cGot = false;
+    c.on("remote-hello", () => (cGot = true));
+    const found = await emitAck(c, "fetch-room", "fetched");
+    const expected = [
+      { id: a.id, rooms: [a.id, "fetched"].sort(), ns: "/", eio: "4" },
+      { id: b.id, rooms: [b.id, "fetched", "other"].sort(), ns: "/", eio: "4" },
+    ].sort((x, y) => JSON.stringify(x.id).localeCompare(JSON.stringify(y.id)));
+    assert.deepEqual(found, expected);
+    assert.deepEqual((await Promise.all(hello)).map(([r]) => r), ["fetched", "fetched"]);
+    await sleep(100);
+    assert.equal(cGot, false);
+    [a, b, c].forEach((s) => s.disconnect());
+  });
+
+  it("server_side_emit says clearly that the in-memory adapter has no other servers", T, async () => {
+    const socket = await connect();
+    assert.match(await emitAck(socket, "server-side"), /does not support the serverSideEmit\(\) functionality/);
+    socket.disconnect();
+  });
+
+  it("volatile packets are dropped while a connection has packets waiting, others are not", T, async () => {
+    const socket = await connect("/", { transports: ["polling"] });
+    const bursts = [];
+    let volatileGot = 0;
+    socket.on("burst", (i) => bursts.push(i));
+    socket.on("volatile", () => volatileGot++);
+    socket.emit("volatile-burst", 50);
+    await sleep(500);
+    assert.deepEqual(bursts, Array.from({ length: 50 }, (_, i) => i));
+    assert.equal(volatileGot, 0);
+    socket.disconnect();
+  });
+
   it("a disconnected socket leaves every room; disconnecting still saw them", T, async () => {
     const socket = await connect();
     await emitAck(socket, "join", ["leak-check-1", "leak-check-2"]);
@@ -401,7 +439,8 @@ describe("handlers", () => {
     socket.emit("echo", 1, 2);
     await emitAck(socket, "ack");
     const log = await emitAck(socket, "any-log");
-    assert.deepEqual(log.slice(0, 3), ["echo:2", "ack:0", "any-log:0"]);
+    // on_any_outgoing saw the echo going out.
+    assert.deepEqual(log.filter((l) => !l.startsWith("out:welcome")).slice(0, 4), ["echo:2", "out:echo:2", "ack:0", "any-log:0"]);
     await emitAck(socket, "set-data", "kept");
     socket.disconnect();
   });

@@ -234,12 +234,64 @@ fn main_handlers(io: &Server, socket: &Socket) {
                 .fetch_sockets()
                 .await
                 .iter()
-                .map(|s| s.id().to_string())
+                .map(|s| s.id.to_string())
                 .collect();
             if let Some(ack) = ack {
                 let _ = ack.send(&ids);
             }
         }
+    });
+    let io2 = io.clone();
+    socket.on("fetch-room", move |_, args, ack| {
+        let io = io2.clone();
+        async move {
+            let room: String = args.get(0).unwrap_or_default();
+            let found = io.to(room.as_str()).fetch_sockets().await;
+            let mut out: Vec<serde_json::Value> = found
+                .iter()
+                .map(|r| {
+                    let mut rooms: Vec<String> = r.rooms.iter().map(|x| x.to_string()).collect();
+                    rooms.sort();
+                    serde_json::json!({ "id": r.id, "rooms": rooms, "ns": r.ns(), "eio": r.handshake.query.get("EIO") })
+                })
+                .collect();
+            out.sort_by_key(|v| v["id"].to_string());
+            for r in &found {
+                let _ = r.emit("remote-hello", &room);
+            }
+            if let Some(ack) = ack {
+                let _ = ack.send(&out);
+            }
+        }
+    });
+    let io2 = io.clone();
+    socket.on("server-side", move |_, _, ack| {
+        let io = io2.clone();
+        async move {
+            let result = io
+                .of("/")
+                .server_side_emit("sync", &1)
+                .map_err(|e| e.to_string());
+            if let Some(ack) = ack {
+                let _ = ack.send(&result.err());
+            }
+        }
+    });
+    socket.on("volatile-burst", |s, args, _| async move {
+        let n: u32 = args.get(0).unwrap_or(0);
+        for i in 0..n {
+            let _ = s.emit("burst", &i);
+        }
+        // A volatile packet is dropped while the connection has packets waiting.
+        let _ = s.to(s.id()).volatile().emit("volatile", &"maybe");
+    });
+    socket.on_any_outgoing(|s, event, args| {
+        if event == "burst" {
+            return;
+        }
+        let mut log = s.data::<Vec<String>>().unwrap_or_default();
+        log.push(format!("out:{event}:{}", args.len()));
+        s.insert_data(log);
     });
     socket.on("any-log", |s, _, ack| async move {
         if let Some(ack) = ack {

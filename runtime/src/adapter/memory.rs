@@ -1,11 +1,14 @@
 //! The in-memory adapter: rooms in two maps, broadcasts to this node's sockets only.
 
-use super::{Adapter, BroadcastOptions, LocalNamespace, Room};
+use super::{AckResponses, Adapter, BoxFuture, BroadcastOptions, LocalNamespace, Room};
+use crate::ack::AckError;
 use crate::engineio::Sid;
+use crate::remote::RemoteSocket;
 use crate::socketio::EncodedPacket;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 #[derive(Default)]
 struct Rooms {
@@ -121,6 +124,60 @@ impl Adapter for MemoryAdapter {
         let targets = self.local_sockets(opts);
         self.nsp.deliver(&targets, packet, opts.flags);
     }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: &EncodedPacket,
+        ack_id: u64,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<AckResponses> {
+        let targets = self.local_sockets(opts);
+        let waiting = self
+            .nsp
+            .deliver_with_ack(&targets, packet, ack_id, opts.flags);
+        let nsp = self.nsp.clone();
+        Box::pin(async move {
+            let answers = waiting.into_iter().map(|(id, rx)| async move {
+                let result = match rx {
+                    Err(e) => Err(AckError::Send(e)),
+                    Ok(rx) => match tokio::time::timeout(timeout, rx).await {
+                        Ok(Ok(args)) => Ok(args),
+                        Ok(Err(_)) => Err(AckError::Disconnected),
+                        Err(_) => Err(AckError::Timeout),
+                    },
+                };
+                (id, result)
+            });
+            let answers = futures_util::future::join_all(answers).await;
+            nsp.forget_ack(&targets, ack_id);
+            answers
+        })
+    }
+
+    fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<Vec<RemoteSocket>> {
+        let sockets = self.nsp.describe(&self.local_sockets(opts));
+        Box::pin(std::future::ready(sockets))
+    }
+
+    fn add_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        for id in self.local_sockets(opts) {
+            self.add_all(id, rooms);
+        }
+    }
+
+    fn del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        for id in self.local_sockets(opts) {
+            for room in rooms {
+                self.del(id, room);
+            }
+        }
+    }
+
+    fn disconnect_sockets(&self, opts: &BroadcastOptions, close: bool) {
+        let targets = self.local_sockets(opts);
+        self.nsp.disconnect(&targets, close);
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +201,23 @@ mod tests {
         fn deliver(&self, targets: &[Sid], _: &EncodedPacket, _: BroadcastFlags) {
             self.delivered.lock().unwrap().extend_from_slice(targets);
         }
+        fn deliver_with_ack(
+            &self,
+            _: &[Sid],
+            _: &EncodedPacket,
+            _: u64,
+            _: BroadcastFlags,
+        ) -> Vec<(
+            Sid,
+            Result<tokio::sync::oneshot::Receiver<crate::Args>, crate::engineio::SendError>,
+        )> {
+            Vec::new()
+        }
+        fn forget_ack(&self, _: &[Sid], _: u64) {}
+        fn describe(&self, _: &[Sid]) -> Vec<RemoteSocket> {
+            Vec::new()
+        }
+        fn disconnect(&self, _: &[Sid], _: bool) {}
     }
 
     fn room(s: &str) -> Room {

@@ -12,10 +12,44 @@ mod memory;
 
 pub use memory::MemoryAdapter;
 
-use crate::engineio::{Sid, Str};
-use crate::socketio::EncodedPacket;
+use crate::ack::AckError;
+use crate::engineio::{SendError, Sid, Str};
+use crate::remote::RemoteSocket;
+use crate::socketio::{Args, EncodedPacket};
 use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// The futures adapters return for what may cross the network.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Every answer to a broadcast with acknowledgements: one entry per socket reached.
+pub type AckResponses = Vec<(Sid, Result<Args, AckError>)>;
+
+/// A session kept for connection state recovery: what a socket was when its connection
+/// dropped, for a client that comes back with its private id.
+#[derive(Debug, Clone)]
+pub struct PersistedSession {
+    /// The public socket id, given back to the client.
+    pub sid: Sid,
+    /// The private id the client presents to recover.
+    pub pid: Str,
+    /// The rooms the socket was in.
+    pub rooms: Vec<Room>,
+    /// The socket's data, as JSON.
+    pub data: serde_json::Value,
+}
+
+/// Why an adapter could not do something.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdapterError {
+    /// This adapter has no other servers to talk to (the in-memory adapter).
+    #[error("this adapter does not support the {0} functionality")]
+    Unsupported(&'static str),
+}
 
 /// A room name.
 pub type Room = Str;
@@ -51,13 +85,29 @@ pub trait LocalNamespace: Send + Sync + 'static {
     fn socket_ids(&self) -> Vec<Sid>;
     /// Writes an encoded packet to these sockets (the ones still connected).
     fn deliver(&self, targets: &[Sid], packet: &EncodedPacket, flags: BroadcastFlags);
+    /// Writes a packet that asks for acknowledgement `ack_id` to these sockets, each of which
+    /// then waits for its answer; returns each socket's answer channel.
+    fn deliver_with_ack(
+        &self,
+        targets: &[Sid],
+        packet: &EncodedPacket,
+        ack_id: u64,
+        flags: BroadcastFlags,
+    ) -> Vec<(Sid, Result<oneshot::Receiver<Args>, SendError>)>;
+    /// Forgets acknowledgement `ack_id` on these sockets (its time is up).
+    fn forget_ack(&self, targets: &[Sid], ack_id: u64);
+    /// What these sockets are, for `fetch_sockets`.
+    fn describe(&self, targets: &[Sid]) -> Vec<RemoteSocket>;
+    /// Disconnects these sockets (with `close`, their whole connections).
+    fn disconnect(&self, targets: &[Sid], close: bool);
 }
 
 /// Rooms and broadcasts of one namespace.
 ///
-/// Room bookkeeping is synchronous and local. [`broadcast`](Adapter::broadcast) delivers to
-/// this node's sockets before it returns; a cluster adapter also publishes the packet to the
-/// other nodes (unless [`BroadcastFlags::local`]).
+/// Room bookkeeping is synchronous and local, as in the reference's adapters. What a cluster
+/// adapter must ask the other nodes about returns a [`BoxFuture`]; what it only has to tell them
+/// (broadcasts, room changes of selected sockets, disconnections) returns at once, the local part
+/// done.
 pub trait Adapter: Send + Sync + 'static {
     /// Adds socket `id` to `rooms`.
     fn add_all(&self, id: Sid, rooms: &[Room]);
@@ -71,8 +121,41 @@ pub trait Adapter: Send + Sync + 'static {
     fn rooms(&self) -> HashSet<Room>;
     /// The sockets of this node that `opts` selects.
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
+
     /// Sends `packet` to the sockets `opts` selects.
     fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions);
+    /// Sends `packet`, which asks for acknowledgement `ack_id`, to the sockets `opts` selects,
+    /// and resolves with each one's answer once all have answered or `timeout` has passed.
+    fn broadcast_with_ack(
+        &self,
+        packet: &EncodedPacket,
+        ack_id: u64,
+        opts: &BroadcastOptions,
+        timeout: Duration,
+    ) -> BoxFuture<AckResponses>;
+    /// The sockets `opts` selects, wherever they are connected.
+    fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<Vec<RemoteSocket>>;
+    /// Makes the sockets `opts` selects join `rooms`.
+    fn add_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]);
+    /// Makes the sockets `opts` selects leave `rooms`.
+    fn del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]);
+    /// Disconnects the sockets `opts` selects.
+    fn disconnect_sockets(&self, opts: &BroadcastOptions, close: bool);
+
+    /// Sends an event to the other servers of the cluster (`serverSideEmit`).
+    fn server_side_emit(&self, _packet: &EncodedPacket) -> Result<(), AdapterError> {
+        Err(AdapterError::Unsupported("serverSideEmit()"))
+    }
+    /// How many servers share this namespace.
+    fn server_count(&self) -> BoxFuture<usize> {
+        Box::pin(std::future::ready(1))
+    }
+    /// Keeps a session whose connection dropped, for connection state recovery.
+    fn persist_session(&self, _session: PersistedSession) {}
+    /// Gives back a persisted session, if `pid` names one that is still kept.
+    fn restore_session(&self, _pid: &str, _offset: &str) -> BoxFuture<Option<PersistedSession>> {
+        Box::pin(std::future::ready(None))
+    }
 }
 
 /// Builds the adapter of each namespace; given to the server once.
