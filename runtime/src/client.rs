@@ -57,7 +57,7 @@ impl Client {
         }
         match self
             .engine
-            .send_with_binaries(packet.text.clone(), &packet.attachments)
+            .send_framed_with_binaries(packet.frame.clone(), &packet.attachments)
         {
             Err(SendError::QueueFull) => {
                 // A client this far behind would only fall further; let it reconnect.

@@ -522,7 +522,7 @@ pub(crate) fn check_event(event: &str) -> Result<(), EmitError> {
 
 /// The arguments of an encoded event, for `on_any_outgoing` listeners.
 fn outgoing_args(packet: &EncodedPacket) -> Args {
-    match crate::socketio::packet::Packet::decode(packet.text.clone()) {
+    match crate::socketio::packet::Packet::decode(packet.text()) {
         Ok(crate::socketio::packet::Packet {
             payload: crate::socketio::packet::Payload::Event { args, .. },
             ..

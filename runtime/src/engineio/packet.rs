@@ -48,6 +48,9 @@ pub enum Packet {
     PongProbe,
     /// `4…`: a text message.
     Message(Str),
+    /// A text message already in its text form, `4` included: encoded once for any number of
+    /// sessions (a broadcast), written as is. Sent only; decoding gives [`Packet::Message`].
+    Framed(Str),
     /// A binary message.
     Binary(Bytes),
     /// `5`: the client switches to the probed WebSocket.
@@ -118,7 +121,7 @@ impl Packet {
             Packet::Close => b'1',
             Packet::Ping | Packet::PingProbe => b'2',
             Packet::Pong | Packet::PongProbe => b'3',
-            Packet::Message(_) => b'4',
+            Packet::Message(_) | Packet::Framed(_) => b'4',
             Packet::Upgrade => b'5',
             Packet::Noop => b'6',
             Packet::Binary(_) => b'b',
@@ -127,6 +130,10 @@ impl Packet {
 
     /// Appends the text form of this packet to `out` (binary as `b` + base64).
     pub fn encode_text_into(&self, out: &mut BytesMut) {
+        if let Packet::Framed(frame) = self {
+            out.extend_from_slice(frame.as_bytes());
+            return;
+        }
         out.put_u8(self.type_char());
         match self {
             Packet::Open(body) | Packet::Message(body) => out.extend_from_slice(body.as_bytes()),
@@ -157,6 +164,7 @@ impl Packet {
             Packet::PongProbe => Frame::Text(Str::from_static("3probe")),
             Packet::Upgrade => Frame::Text(Str::from_static("5")),
             Packet::Noop => Frame::Text(Str::from_static("6")),
+            Packet::Framed(frame) => Frame::Text(frame.clone()),
             Packet::Open(_) | Packet::Message(_) => {
                 let mut out = BytesMut::with_capacity(self.text_len());
                 self.encode_text_into(&mut out);
@@ -167,6 +175,9 @@ impl Packet {
 
     /// The length of this packet's text form.
     pub(crate) fn text_len(&self) -> usize {
+        if let Packet::Framed(frame) = self {
+            return frame.len();
+        }
         1 + match self {
             Packet::Open(body) | Packet::Message(body) => body.len(),
             Packet::PingProbe | Packet::PongProbe => 5,
@@ -239,6 +250,16 @@ mod tests {
             Packet::Binary(Bytes::from_static(&[1, 2])).encode_frame(),
             Frame::Binary(Bytes::from_static(&[1, 2]))
         );
+    }
+
+    #[test]
+    fn framed_messages_are_written_as_they_are() {
+        let framed = Packet::Framed(Str::from("42[\"a\"]"));
+        assert_eq!(framed.encode_frame(), Frame::Text(Str::from("42[\"a\"]")));
+        let mut out = BytesMut::new();
+        framed.encode_text_into(&mut out);
+        assert_eq!(&out[..], b"42[\"a\"]");
+        assert_eq!(framed.text_len(), 7);
     }
 
     #[test]

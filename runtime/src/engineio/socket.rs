@@ -158,6 +158,25 @@ impl EngineSocket {
     /// Queues a text message and the binary messages that go with it (a Socket.IO packet and
     /// its attachments): all of them, in order with nothing between them, or none.
     pub fn send_with_binaries(&self, text: Str, binaries: &[Bytes]) -> Result<(), SendError> {
+        self.send_many(Packet::Message(text), binaries)
+    }
+
+    /// Like [`send_with_binaries`](Self::send_with_binaries), with the text message already in
+    /// its Engine.IO text form (`4` first): encoded once, it is written as is to every session
+    /// it is sent to.
+    pub fn send_framed_with_binaries(
+        &self,
+        frame: Str,
+        binaries: &[Bytes],
+    ) -> Result<(), SendError> {
+        debug_assert!(
+            frame.starts_with('4'),
+            "a framed message starts with its type"
+        );
+        self.send_many(Packet::Framed(frame), binaries)
+    }
+
+    fn send_many(&self, first: Packet, binaries: &[Bytes]) -> Result<(), SendError> {
         if self.is_closed() {
             return Err(SendError::Closed);
         }
@@ -169,7 +188,7 @@ impl EngineSocket {
                 mpsc::error::TrySendError::Closed(()) => SendError::Closed,
             })?;
         if let Some(p) = permits.next() {
-            p.send(Packet::Message(text));
+            p.send(first);
         }
         for (p, data) in permits.zip(binaries) {
             p.send(Packet::Binary(data.clone()));
@@ -255,7 +274,11 @@ impl EngineSocket {
             Packet::Binary(data) => self.deliver(Message::Binary(data)),
             Packet::Close => self.terminate(CloseReason::TransportClose),
             // Meaningless on an established transport; the reference ignores them too.
-            Packet::Open(_) | Packet::PongProbe | Packet::Upgrade | Packet::Noop => {}
+            Packet::Open(_)
+            | Packet::PongProbe
+            | Packet::Upgrade
+            | Packet::Noop
+            | Packet::Framed(_) => {}
         }
     }
 

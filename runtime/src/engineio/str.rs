@@ -7,10 +7,11 @@
 use bytes::Bytes;
 use std::fmt;
 use std::ops::Deref;
+use tungstenite::Utf8Bytes;
 
-/// An immutable UTF-8 string that clones in O(1).
+/// An immutable UTF-8 string that clones in O(1). Its UTF-8 is checked once, when it is made.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Str(Bytes);
+pub struct Str(Utf8Bytes);
 
 // Hashes as `str` does, so that a `Str` key can be looked up with a `&str`.
 impl std::hash::Hash for Str {
@@ -28,37 +29,34 @@ impl std::borrow::Borrow<str> for Str {
 impl Str {
     /// A `Str` from a string literal, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
-        Str(Bytes::from_static(s.as_bytes()))
+        Str(Utf8Bytes::from_static(s))
     }
 
     /// Validates `bytes` as UTF-8 and wraps them without copying.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
-        std::str::from_utf8(&bytes)?;
-        Ok(Str(bytes))
+        Utf8Bytes::try_from(bytes).map(Str)
     }
 
     /// The string slice.
     pub fn as_str(&self) -> &str {
-        // The only constructors check UTF-8 or start from a `str`, and `slice` cuts on char
-        // boundaries (it goes through `str` indexing), so this never fails.
-        std::str::from_utf8(&self.0).expect("Str holds UTF-8 by construction")
+        self.0.as_str()
     }
 
     /// The underlying bytes.
     pub fn as_bytes(&self) -> &Bytes {
-        &self.0
+        self.0.as_ref()
     }
 
     /// Gives back the underlying bytes.
     pub fn into_bytes(self) -> Bytes {
-        self.0
+        self.0.into()
     }
 
     /// A sub-string sharing the same buffer. Panics, like `str` indexing, if `range` does not fall
     /// on character boundaries.
     pub fn slice(&self, range: std::ops::Range<usize>) -> Str {
         let _ = &self.as_str()[range.clone()];
-        Str(self.0.slice(range))
+        Str::from_utf8(self.as_bytes().slice(range)).expect("cut on char boundaries")
     }
 }
 
@@ -77,13 +75,13 @@ impl AsRef<str> for Str {
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Str(Bytes::from(s))
+        Str(Utf8Bytes::from(s))
     }
 }
 
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
-        Str(Bytes::copy_from_slice(s.as_bytes()))
+        Str(Utf8Bytes::from(s))
     }
 }
 

@@ -7,14 +7,22 @@ use bytes::Bytes;
 use serde::Serialize;
 use std::fmt;
 
-/// A packet ready for the wire: its text message and its binary attachments. Cloning shares
-/// the buffers, so a broadcast hands the same bytes to every receiver.
+/// A packet ready for the wire: its text message, already framed as an Engine.IO message (`4`
+/// in front), and its binary attachments. Cloning shares the buffers, so a broadcast hands the
+/// same bytes to every receiver and nothing is encoded per receiver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedPacket {
-    /// The text message.
-    pub text: Str,
+    /// The Engine.IO message: `4` followed by the Socket.IO packet's text.
+    pub frame: Str,
     /// The binary messages that follow it.
     pub attachments: Vec<Bytes>,
+}
+
+impl EncodedPacket {
+    /// The Socket.IO packet's text (the frame without its Engine.IO type).
+    pub fn text(&self) -> Str {
+        self.frame.slice(1..self.frame.len())
+    }
 }
 
 /// Why a value could not be sent.
@@ -106,22 +114,24 @@ fn build(
     id: Option<u64>,
     write: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), serde_json::Error>,
 ) -> Result<EncodedPacket, EncodeError> {
-    let room = 1 + 21 + nsp.len() + 1 + 20;
+    // The Engine.IO type, then the packet type, attachment count, namespace and ack id.
+    let room = 1 + 1 + 21 + nsp.len() + 1 + 20;
     let mut buf = vec![0u8; room];
     buf.reserve(64);
     let mut attachments = Vec::new();
     write(&mut buf, &mut attachments)?;
     let mut header = String::with_capacity(room);
     write_header(&mut header, kind, attachments.len(), nsp, id);
-    let start = room - header.len();
-    buf[start..room].copy_from_slice(header.as_bytes());
-    let text = Str::from_utf8(Bytes::from(buf).slice(start..)).expect("JSON and header are UTF-8");
-    Ok(EncodedPacket { text, attachments })
+    let start = room - header.len() - 1;
+    buf[start] = b'4';
+    buf[start + 1..room].copy_from_slice(header.as_bytes());
+    let frame = Str::from_utf8(Bytes::from(buf).slice(start..)).expect("JSON and header are UTF-8");
+    Ok(EncodedPacket { frame, attachments })
 }
 
 impl fmt::Display for EncodedPacket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.frame[1..])
     }
 }
 
@@ -274,7 +284,7 @@ mod tests {
 
     macro_rules! e {
         ($args:expr) => {
-            event("/", "ev", $args, None).unwrap().text.to_string()
+            event("/", "ev", $args, None).unwrap().text().to_string()
         };
     }
 
@@ -287,17 +297,28 @@ mod tests {
         assert_eq!(e!(&"x"), r#"2["ev","x"]"#);
         let p = event("/chat", "ev", &(Bytes::from_static(b"z"), 2), Some(7)).unwrap();
         assert_eq!(
-            &*p.text,
+            &*p.text(),
             r#"51-/chat,7["ev",{"_placeholder":true,"num":0},2]"#
         );
         assert_eq!(p.attachments, vec![Bytes::from_static(b"z")]);
     }
 
     #[test]
+    fn packets_come_framed_for_engine_io() {
+        let p = event("/", "ev", &1, None).unwrap();
+        assert_eq!(&*p.frame, r#"42["ev",1]"#);
+        // The frame is cut from the buffer it was written into, not copied.
+        assert_eq!(
+            p.text().as_bytes().as_ptr(),
+            p.frame.as_bytes()[1..].as_ptr()
+        );
+    }
+
+    #[test]
     fn acks_spread_tuples() {
-        assert_eq!(&*ack("/", 3, &()).unwrap().text, "33[]");
-        assert_eq!(&*ack("/", 3, &(1, 2)).unwrap().text, "33[1,2]");
-        assert_eq!(&*ack("/x", 3, &"a").unwrap().text, r#"3/x,3["a"]"#);
+        assert_eq!(&*ack("/", 3, &()).unwrap().text(), "33[]");
+        assert_eq!(&*ack("/", 3, &(1, 2)).unwrap().text(), "33[1,2]");
+        assert_eq!(&*ack("/x", 3, &"a").unwrap().text(), r#"3/x,3["a"]"#);
     }
 
     #[test]
@@ -307,9 +328,9 @@ mod tests {
             "/",
             Some(&serde_json::json!({"sid": "x"})),
         );
-        assert_eq!(&*p.text, r#"0{"sid":"x"}"#);
+        assert_eq!(&*p.text(), r#"0{"sid":"x"}"#);
         assert_eq!(
-            &*control::<()>(PacketType::Disconnect, "/a", None).text,
+            &*control::<()>(PacketType::Disconnect, "/a", None).text(),
             "1/a,"
         );
     }
