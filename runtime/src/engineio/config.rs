@@ -132,7 +132,7 @@ pub struct EngineIoConfig {
     /// default). `None` turns compression off.
     pub http_compression: Option<u16>,
     /// How many packets may wait for a slow client before sends are refused. Not an option of
-    /// the reference (whose buffer is unbounded); default 4096.
+    /// the reference (whose buffer is unbounded); default 16 384.
     pub max_buffered_packets: usize,
     /// How long a session closed by the server waits for a polling client to collect its last
     /// packets. The reference's value: 30 s.
@@ -153,7 +153,7 @@ impl Default for EngineIoConfig {
             allow_upgrades: true,
             cookie: None,
             http_compression: Some(1024),
-            max_buffered_packets: 4096,
+            max_buffered_packets: 16_384,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
             cors: None,
