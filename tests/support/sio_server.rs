@@ -412,6 +412,8 @@ pub async fn start() -> TestServer {
                         "rooms": rooms,
                         "engineSessions": io.engine().session_count(),
                         "slowChecks": o.slow_checks.load(Ordering::SeqCst),
+                    // The registered namespace: sockets in a duplicate would be missing here.
+                    "slowRoomSockets": io.of("/slow-room").sockets().len(),
                     }))
                 },
             ),
