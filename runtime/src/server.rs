@@ -286,6 +286,18 @@ impl Server {
         Namespace(self.0.namespace(&name))
     }
 
+    /// The namespace `name` if it exists (static, or a dynamic one already joined); unlike
+    /// [`of`](Self::of), never creates it.
+    pub fn namespace(&self, name: &str) -> Option<Namespace> {
+        self.0
+            .namespaces
+            .read()
+            .expect("namespaces lock")
+            .get(name)
+            .cloned()
+            .map(Namespace)
+    }
+
     /// A dynamic namespace: every name matching `pattern` becomes a namespace when a client
     /// first joins it, sharing the handlers and middlewares registered on the returned value.
     pub fn dynamic_namespace(&self, pattern: regex::Regex) -> DynamicNamespace {

@@ -413,7 +413,7 @@ pub async fn start() -> TestServer {
                         "engineSessions": io.engine().session_count(),
                         "slowChecks": o.slow_checks.load(Ordering::SeqCst),
                     // The registered namespace: sockets in a duplicate would be missing here.
-                    "slowRoomSockets": io.of("/slow-room").sockets().len(),
+                    "slowRoomSockets": io.namespace("/slow-room").map_or(0, |n| n.sockets().len()),
                     }))
                 },
             ),
