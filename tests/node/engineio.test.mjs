@@ -324,6 +324,7 @@ describe("bad input", () => {
   it("closes a polling session on a malformed packet, with parse error", T, async () => {
     const { sid } = await pollingHandshake();
     const pending = fetch(pollUrl(sid)).then((r) => r.text());
+    await sleep(50); // the poll is pending before the payload arrives
     const res = await fetch(pollUrl(sid), { method: "POST", body: "4fine\x1eabc" });
     assert.equal(res.status, 400);
     // The echo of the good packet was queued before the close: it is still delivered.
