@@ -8,7 +8,9 @@
 //!   own arguments; connectTimeout 1000 ms;
 //!
 //! with pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1 000 000 and CORS open to every
-//! origin, as the suites' READMEs configure the reference server.
+//! origin, as the suites' READMEs configure the reference server; Engine.IO v3 clients are
+//! accepted on both paths (the v3 suite in the socket.io monorepo,
+//! `docs/engine.io-protocol/v3-test-suite`), while a missing or invalid `EIO` is refused.
 //!
 //! ```text
 //! cargo run --example conformance
@@ -47,6 +49,7 @@ async fn main() -> std::io::Result<()> {
             .ping_interval(Duration::from_millis(300))
             .ping_timeout(Duration::from_millis(200))
             .max_http_buffer_size(1_000_000)
+            .allow_eio3(true)
             .cors(socketry::cors::CorsLayer::permissive())
     };
     let engine = EngineIo::new(engine_config(), Echo);

@@ -125,6 +125,9 @@ pub struct EngineIoConfig {
     pub transports: Vec<TransportKind>,
     /// Whether polling sessions may upgrade to WebSocket. Default true.
     pub allow_upgrades: bool,
+    /// Accept Engine.IO v3 clients (`socket.io-client` 2.x) beside v4 ones. Default false, as in
+    /// the reference; a v3 handshake is then refused with code 5.
+    pub allow_eio3: bool,
     /// The session cookie, if any. Default none.
     pub cookie: Option<CookieOptions>,
     /// Compress long-polling responses of at least this many bytes with gzip or deflate, when
@@ -151,6 +154,7 @@ impl Default for EngineIoConfig {
             max_http_buffer_size: 1_000_000,
             transports: vec![TransportKind::Polling, TransportKind::WebSocket],
             allow_upgrades: true,
+            allow_eio3: false,
             cookie: None,
             http_compression: Some(1024),
             max_buffered_packets: 16_384,
@@ -171,6 +175,7 @@ impl fmt::Debug for EngineIoConfig {
             .field("max_http_buffer_size", &self.max_http_buffer_size)
             .field("transports", &self.transports)
             .field("allow_upgrades", &self.allow_upgrades)
+            .field("allow_eio3", &self.allow_eio3)
             .field("cookie", &self.cookie)
             .field("http_compression", &self.http_compression)
             .field("max_buffered_packets", &self.max_buffered_packets)
@@ -218,6 +223,11 @@ impl EngineIoConfig {
     /// Sets [`allow_upgrades`](Self::allow_upgrades).
     pub fn allow_upgrades(mut self, allow: bool) -> Self {
         self.allow_upgrades = allow;
+        self
+    }
+    /// Sets [`allow_eio3`](Self::allow_eio3).
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.allow_eio3 = allow;
         self
     }
     /// Sets [`cookie`](Self::cookie).
@@ -292,7 +302,7 @@ mod tests {
         assert_eq!(c.ping_timeout, Duration::from_secs(20));
         assert_eq!(c.upgrade_timeout, Duration::from_secs(10));
         assert_eq!(c.max_http_buffer_size, 1_000_000);
-        assert!(c.allow_upgrades && c.cookie.is_none());
+        assert!(c.allow_upgrades && !c.allow_eio3 && c.cookie.is_none());
     }
 
     #[test]

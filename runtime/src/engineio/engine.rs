@@ -43,12 +43,14 @@ impl EngineShared {
         self: &Arc<Self>,
         sid: Sid,
         protocol: ProtocolVersion,
+        b64: bool,
         transport: TransportKind,
         request: Arc<RequestInfo>,
     ) -> (Arc<EngineSocket>, Str) {
         let socket = EngineSocket::new(
             sid,
             protocol,
+            b64,
             transport,
             request,
             self.config.max_buffered_packets,

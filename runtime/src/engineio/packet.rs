@@ -109,9 +109,34 @@ impl Packet {
         })
     }
 
+    /// Decodes a text frame of Engine.IO v3, where a base64 binary packet carries its type:
+    /// `b4AQID`.
+    pub fn decode_text_v3(frame: Str) -> Result<Packet, DecodeError> {
+        let bytes = frame.as_bytes();
+        if bytes.first() == Some(&b'b') {
+            if bytes.get(1) != Some(&b'4') {
+                return Err(DecodeError::UnknownType('b'));
+            }
+            let data = BASE64
+                .decode(&bytes[2..])
+                .map_err(|_| DecodeError::InvalidBase64)?;
+            return Ok(Packet::Binary(data.into()));
+        }
+        Packet::decode_text(frame)
+    }
+
     /// Decodes a binary WebSocket frame (always a binary message in v4).
     pub fn decode_binary(frame: Bytes) -> Packet {
         Packet::Binary(frame)
+    }
+
+    /// Decodes a binary frame of Engine.IO v3: the packet type as a byte, then the data.
+    pub fn decode_binary_v3(frame: Bytes) -> Result<Packet, DecodeError> {
+        match frame.first() {
+            Some(4) => Ok(Packet::Binary(frame.slice(1..))),
+            Some(&t) => Err(DecodeError::UnknownType(char::from(b'0'.saturating_add(t)))),
+            None => Err(DecodeError::Empty),
+        }
     }
 
     /// The packet's type character.
@@ -150,6 +175,40 @@ impl Packet {
                 out.truncate(start + written);
             }
             _ => {}
+        }
+    }
+
+    /// Appends the v3 text form of this packet to `out`: as [`encode_text_into`], but a binary
+    /// message in text is `b4` + base64.
+    ///
+    /// [`encode_text_into`]: Self::encode_text_into
+    pub fn encode_text_v3_into(&self, out: &mut BytesMut) {
+        if let Packet::Binary(_) = self {
+            out.put_u8(b'b');
+            let start = out.len();
+            self.encode_text_into(out);
+            out[start] = b'4';
+        } else {
+            self.encode_text_into(out);
+        }
+    }
+
+    /// Encodes this packet as one WebSocket frame of Engine.IO v3 (a binary message is its type
+    /// byte, then its data; with `b64`, base64 text).
+    pub fn encode_frame_v3(&self, b64: bool) -> Frame {
+        match self {
+            Packet::Binary(_) if b64 => {
+                let mut out = BytesMut::with_capacity(self.text_len() + 1);
+                self.encode_text_v3_into(&mut out);
+                Frame::Text(Str::from_utf8(out.freeze()).expect("base64 is ASCII"))
+            }
+            Packet::Binary(data) => {
+                let mut out = BytesMut::with_capacity(data.len() + 1);
+                out.put_u8(4);
+                out.extend_from_slice(data);
+                Frame::Binary(out.freeze())
+            }
+            other => other.encode_frame(),
         }
     }
 
@@ -282,6 +341,34 @@ mod tests {
             let s = Str::from_utf8(out.freeze()).unwrap();
             assert_eq!(Packet::decode_text(s).unwrap(), p);
         }
+    }
+
+    #[test]
+    fn v3_frames() {
+        let bin = Packet::Binary(Bytes::from_static(&[1, 2, 3, 4]));
+        assert_eq!(
+            bin.encode_frame_v3(false),
+            Frame::Binary(Bytes::from_static(&[4, 1, 2, 3, 4]))
+        );
+        assert_eq!(
+            bin.encode_frame_v3(true),
+            Frame::Text(Str::from("b4AQIDBA=="))
+        );
+        assert_eq!(
+            Packet::decode_text_v3(Str::from("b4AQIDBA==")),
+            Ok(bin.clone())
+        );
+        assert_eq!(
+            Packet::decode_binary_v3(Bytes::from_static(&[4, 1, 2, 3, 4])),
+            Ok(bin)
+        );
+        assert_eq!(
+            Packet::decode_text_v3(Str::from("4hi")),
+            Ok(Packet::Message(Str::from("hi")))
+        );
+        assert!(Packet::decode_text_v3(Str::from("b1AA==")).is_err());
+        assert!(Packet::decode_binary_v3(Bytes::from_static(&[9, 1])).is_err());
+        assert!(Packet::decode_binary_v3(Bytes::new()).is_err());
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub(crate) struct EngineQuery {
     pub(crate) eio: Option<String>,
     pub(crate) transport: Option<String>,
     pub(crate) sid: Option<String>,
+    /// `b64`: a v3 client that cannot take binary data.
+    pub(crate) b64: bool,
 }
 
 impl EngineQuery {
@@ -37,6 +39,10 @@ impl EngineQuery {
                 "EIO" => &mut q.eio,
                 "transport" => &mut q.transport,
                 "sid" => &mut q.sid,
+                "b64" => {
+                    q.b64 = !v.is_empty() && v != "0" && v != "false";
+                    continue;
+                }
                 _ => continue,
             };
             // Node's `Object.fromEntries(searchParams)` keeps the last of repeated keys.

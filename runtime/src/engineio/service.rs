@@ -5,7 +5,6 @@ use super::config::TransportKind;
 use super::engine::{EngineIo, remote_addr};
 use super::errors::{ErrorCode, RequestError};
 use super::packet::{Packet, ProtocolVersion};
-use super::payload;
 use super::request::{EngineQuery, RequestInfo};
 use super::sid::Sid;
 use super::transport::{polling, websocket};
@@ -97,11 +96,13 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
     {
         return refuse(ErrorCode::Forbidden, Some(message));
     }
-    let protocol = query.eio.as_deref().and_then(ProtocolVersion::from_query);
-    // Engine.IO v3 comes with its own option; until then only v4 is spoken.
-    if protocol != Some(ProtocolVersion::V4) {
-        return refuse(ErrorCode::UnsupportedProtocolVersion, None);
-    }
+    // A missing or unknown `EIO` is refused, where the reference takes it for v3.
+    let protocol = match query.eio.as_deref().and_then(ProtocolVersion::from_query) {
+        Some(ProtocolVersion::V4) => ProtocolVersion::V4,
+        Some(ProtocolVersion::V3) if config.allow_eio3 => ProtocolVersion::V3,
+        _ => return refuse(ErrorCode::UnsupportedProtocolVersion, None),
+    };
+    let b64 = protocol == ProtocolVersion::V3 && query.b64;
     if shared.is_shutting_down() {
         return refuse(ErrorCode::BadRequest, None);
     }
@@ -117,14 +118,14 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
             upgrade
                 .max_message_size(max)
                 .max_frame_size(max)
-                .on_upgrade(move |ws| websocket::handshake(shared, ws, sid, request))
+                .on_upgrade(move |ws| websocket::handshake(shared, ws, sid, protocol, b64, request))
         }
         None => {
             let (socket, open) =
-                shared.open_session(sid, ProtocolVersion::V4, TransportKind::Polling, request);
-            let body = payload::encode_v4(&[Packet::Open(open)]);
+                shared.open_session(sid, protocol, b64, TransportKind::Polling, request);
+            let res = polling::payload_response(&socket, &[Packet::Open(open)]);
             shared.handler.on_connect(&socket);
-            polling::text_response(body)
+            res
         }
     };
     if let Some(cookie) = cookie {

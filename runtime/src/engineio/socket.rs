@@ -43,6 +43,8 @@ struct State {
 pub struct EngineSocket {
     id: Sid,
     protocol: ProtocolVersion,
+    /// A v3 client that takes binary only as base64.
+    b64: bool,
     request: Arc<RequestInfo>,
     tx: mpsc::Sender<Packet>,
     /// Held by whichever transport is writing: the pending poll, or the WebSocket.
@@ -79,6 +81,7 @@ impl EngineSocket {
     pub(crate) fn new(
         id: Sid,
         protocol: ProtocolVersion,
+        b64: bool,
         transport: TransportKind,
         request: Arc<RequestInfo>,
         queue: usize,
@@ -88,6 +91,7 @@ impl EngineSocket {
         Arc::new(EngineSocket {
             id,
             protocol,
+            b64,
             request,
             tx,
             rx: tokio::sync::Mutex::new(rx),
@@ -115,6 +119,11 @@ impl EngineSocket {
     /// The protocol revision the client speaks.
     pub fn protocol(&self) -> ProtocolVersion {
         self.protocol
+    }
+
+    /// Whether the client takes binary only as base64 (v3 `b64=1`).
+    pub fn b64(&self) -> bool {
+        self.b64
     }
 
     /// The request that opened the session.

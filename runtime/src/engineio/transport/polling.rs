@@ -2,7 +2,7 @@
 
 use crate::engineio::config::EngineIoConfig;
 use crate::engineio::errors::{CloseReason, ErrorCode, RequestError};
-use crate::engineio::packet::Packet;
+use crate::engineio::packet::{Packet, ProtocolVersion};
 use crate::engineio::payload;
 use crate::engineio::socket::{AbortGuard, EngineSocket, Upgrade};
 use crate::engineio::str::Str;
@@ -20,6 +20,25 @@ pub(crate) fn text_response(body: Str) -> Response {
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// A payload in the session's protocol: v4 text; v3 text, or binary when it carries binary
+/// packets and the client takes binary.
+pub(crate) fn payload_response(socket: &EngineSocket, packets: &[Packet]) -> Response {
+    if socket.protocol() == ProtocolVersion::V4 {
+        return text_response(payload::encode_v4(packets));
+    }
+    if socket.b64() || !payload::v3::has_binary(packets) {
+        return text_response(payload::v3::encode_text(packets));
+    }
+    let mut res = Response::new(Body::from(payload::v3::encode_binary(packets)));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
@@ -75,7 +94,7 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
     if packets.last() == Some(&Packet::Close) {
         socket.terminate(CloseReason::ForcedClose);
     }
-    text_response(payload::encode_v4(&packets))
+    payload_response(socket, &packets)
 }
 
 /// What a pending poll answers when the session closes under it: `noop` when the client closed
@@ -113,7 +132,7 @@ async fn read_and_handle(
     let binary = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes() == b"application/octet-stream");
-    if binary {
+    if binary && socket.protocol() == ProtocolVersion::V4 {
         // v4 payloads are text only.
         tracing::debug!(sid = %socket.id(), "binary payload refused");
         socket.terminate(CloseReason::TransportError);
@@ -142,7 +161,12 @@ async fn read_and_handle(
         }
     };
     guard.disarm();
-    for packet in payload::decode_v4(bytes) {
+    let packets: Box<dyn Iterator<Item = _>> = match (socket.protocol(), binary) {
+        (ProtocolVersion::V4, _) => Box::new(payload::decode_v4(bytes)),
+        (ProtocolVersion::V3, false) => Box::new(payload::v3::decode_text(bytes).into_iter()),
+        (ProtocolVersion::V3, true) => Box::new(payload::v3::decode_binary(bytes).into_iter()),
+    };
+    for packet in packets {
         match packet {
             Ok(packet) => socket.on_packet(packet),
             Err(e) => {

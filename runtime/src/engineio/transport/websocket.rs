@@ -22,10 +22,11 @@ pub(crate) async fn handshake(
     engine: Arc<EngineShared>,
     mut ws: WebSocket,
     sid: Sid,
+    protocol: ProtocolVersion,
+    b64: bool,
     request: Arc<RequestInfo>,
 ) {
-    let (socket, open) =
-        engine.open_session(sid, ProtocolVersion::V4, TransportKind::WebSocket, request);
+    let (socket, open) = engine.open_session(sid, protocol, b64, TransportKind::WebSocket, request);
     let mut rx = socket.rx.lock().await;
     if ws
         .send(to_ws(Packet::Open(open).encode_frame()))
@@ -116,15 +117,19 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
             match msg {
                 Some(Ok(WsMessage::Text(t))) => {
                     let text = Str::from_utf8(t.into()).expect("text frames are UTF-8");
-                    match Packet::decode_text(text) {
-                        Ok(packet) => socket.on_packet(packet),
-                        Err(e) => {
-                            tracing::debug!(sid = %socket.id(), error = %e, "parse error");
-                            socket.terminate(CloseReason::ParseError);
-                        }
-                    }
+                    let packet = match socket.protocol() {
+                        ProtocolVersion::V4 => Packet::decode_text(text),
+                        ProtocolVersion::V3 => Packet::decode_text_v3(text),
+                    };
+                    on_decoded(socket, packet);
                 }
-                Some(Ok(WsMessage::Binary(data))) => socket.on_packet(Packet::decode_binary(data)),
+                Some(Ok(WsMessage::Binary(data))) => {
+                    let packet = match socket.protocol() {
+                        ProtocolVersion::V4 => Ok(Packet::decode_binary(data)),
+                        ProtocolVersion::V3 => Packet::decode_binary_v3(data),
+                    };
+                    on_decoded(socket, packet);
+                }
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
                 Some(Ok(WsMessage::Close(_))) | None => {
                     socket.terminate(CloseReason::TransportClose)
@@ -159,7 +164,7 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
             let mut result = if last {
                 Ok(())
             } else {
-                sink.send(to_ws(packet.encode_frame())).await
+                sink.send(frame(socket, &packet)).await
             };
             let mut fed = false;
             while result.is_ok() && !last {
@@ -167,7 +172,7 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
                     Ok(Packet::Close) => last = true,
                     Ok(p) => {
                         fed = true;
-                        result = sink.feed(to_ws(p.encode_frame())).await;
+                        result = sink.feed(frame(socket, &p)).await;
                     }
                     Err(_) => break,
                 }
@@ -189,6 +194,27 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
         let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.send(WsMessage::Close(None))).await;
     };
     tokio::join!(reader, writer);
+}
+
+fn on_decoded(
+    socket: &Arc<EngineSocket>,
+    packet: Result<Packet, crate::engineio::packet::DecodeError>,
+) {
+    match packet {
+        Ok(packet) => socket.on_packet(packet),
+        Err(e) => {
+            tracing::debug!(sid = %socket.id(), error = %e, "parse error");
+            socket.terminate(CloseReason::ParseError);
+        }
+    }
+}
+
+/// The WebSocket message of a packet, in the session's protocol.
+fn frame(socket: &EngineSocket, packet: &Packet) -> WsMessage {
+    to_ws(match socket.protocol() {
+        ProtocolVersion::V4 => packet.encode_frame(),
+        ProtocolVersion::V3 => packet.encode_frame_v3(socket.b64()),
+    })
 }
 
 fn to_ws(frame: Frame) -> WsMessage {
