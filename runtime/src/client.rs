@@ -1,7 +1,7 @@
 //! One Engine.IO connection seen from Socket.IO: its sockets (one per namespace joined), the
 //! binary packet being reassembled, and the dispatch of every decoded packet.
 
-use crate::engineio::{CloseReason, EngineSocket, SendError, Str};
+use crate::engineio::{CloseReason, EngineSocket, ProtocolVersion, SendError, Str};
 use crate::server::ServerInner;
 use crate::socket::{DisconnectReason, Socket};
 use crate::socketio::packet::{Packet, PacketType, ParseError, Payload};
@@ -132,7 +132,24 @@ impl Client {
         self.dispatch(packet, attachments);
     }
 
-    fn dispatch(self: &Arc<Self>, packet: Packet, attachments: Vec<Bytes>) {
+    /// Whether the client speaks Socket.IO v4 (a v2 client, on Engine.IO v3).
+    pub(crate) fn is_v4_protocol(&self) -> bool {
+        self.engine.protocol() == ProtocolVersion::V3
+    }
+
+    fn dispatch(self: &Arc<Self>, mut packet: Packet, attachments: Vec<Bytes>) {
+        // A v2 client puts its auth after the namespace, as a query: `40/admin?token=abc,`.
+        let mut query_auth = None;
+        if self.is_v4_protocol()
+            && let Some(q) = packet.nsp.find('?')
+        {
+            let auth: serde_json::Map<String, serde_json::Value> =
+                form_urlencoded::parse(packet.nsp[q + 1..].as_bytes())
+                    .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+                    .collect();
+            query_auth = Some(serde_json::Value::Object(auth));
+            packet.nsp = packet.nsp.slice(0..q);
+        }
         let socket = self
             .sockets
             .lock()
@@ -140,7 +157,7 @@ impl Client {
             .get(&packet.nsp)
             .cloned();
         match (socket, packet.kind) {
-            (None, PacketType::Connect) => self.on_connect(packet),
+            (None, PacketType::Connect) => self.on_connect(packet, query_auth),
             (Some(socket), PacketType::Event | PacketType::BinaryEvent) => {
                 if let Payload::Event { name, args } = packet.payload {
                     socket.on_event(name, Args::new(args, attachments), packet.id);
@@ -163,7 +180,21 @@ impl Client {
         }
     }
 
-    fn on_connect(self: &Arc<Self>, packet: Packet) {
+    /// The implicit join of `/` by a v2 client, which sends no `CONNECT` for it.
+    pub(crate) fn connect_main(self: &Arc<Self>) {
+        self.on_connect(
+            Packet {
+                kind: PacketType::Connect,
+                nsp: Str::from_static("/"),
+                id: None,
+                attachments: 0,
+                payload: Payload::None,
+            },
+            None,
+        );
+    }
+
+    fn on_connect(self: &Arc<Self>, packet: Packet, query_auth: Option<serde_json::Value>) {
         let nsp = packet.nsp;
         if !self
             .connecting
@@ -174,8 +205,9 @@ impl Client {
             tracing::debug!(sid = %self.engine.id(), %nsp, "CONNECT while connecting");
             return self.close(DisconnectReason::ForcedServerClose);
         }
-        let auth = match packet.payload {
-            Payload::Auth(json) => serde_json::from_str(&json).unwrap_or_default(),
+        let auth = match (packet.payload, query_auth) {
+            (_, Some(auth)) => auth,
+            (Payload::Auth(json), None) => serde_json::from_str(&json).unwrap_or_default(),
             _ => serde_json::Value::Object(Default::default()),
         };
         let Some(server) = self.server.upgrade() else {

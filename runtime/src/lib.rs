@@ -47,7 +47,7 @@ pub use engineio::{Sid, Str};
 pub use namespace::{MiddlewareError, Namespace};
 pub use remote::RemoteSocket;
 pub use server::{DynamicNamespace, Server, ServerConfig};
-pub use socket::{DisconnectReason, EmitError, Handshake, Socket, SocketTimeout};
+pub use socket::{DisconnectReason, EmitError, Handshake, Socket, SocketId, SocketTimeout};
 pub use socketio::Args;
 
 /// CORS configuration, re-exported from `tower-http` for

@@ -4,11 +4,12 @@ use crate::adapter::{Adapter, BroadcastFlags, IntoRooms, LocalNamespace, Room};
 use crate::broadcast::BroadcastOperator;
 use crate::client::Client;
 use crate::engineio::SendError;
-use crate::engineio::{Sid, Str};
+use crate::engineio::Str;
 use crate::handler::{self, ConnectionHandler, Middleware};
 use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
 use crate::socket::Socket;
+use crate::socket::SocketId;
 use crate::socketio::packet::PacketType;
 use crate::socketio::{Args, EncodedPacket, encode};
 use serde::Serialize;
@@ -65,7 +66,7 @@ pub(crate) struct NamespaceInner {
     pub(crate) name: Str,
     /// This namespace, for the handles it gives out (`RemoteSocket`).
     me: Weak<NamespaceInner>,
-    sockets: RwLock<HashMap<Sid, Socket>>,
+    sockets: RwLock<HashMap<SocketId, Socket>>,
     adapter: OnceLock<Arc<dyn Adapter>>,
     pub(crate) hooks: Arc<Hooks>,
     ack_ids: AtomicU64,
@@ -106,7 +107,7 @@ impl NamespaceInner {
             .map_or(Duration::from_secs(5), |s| s.config.ack_timeout)
     }
 
-    pub(crate) fn get(&self, id: Sid) -> Option<Socket> {
+    pub(crate) fn get(&self, id: SocketId) -> Option<Socket> {
         self.sockets.read().expect("sockets lock").get(&id).cloned()
     }
 
@@ -120,7 +121,7 @@ impl NamespaceInner {
     }
 
     pub(crate) fn remove(&self, socket: &Socket) {
-        self.adapter().del_all(socket.id());
+        self.adapter().del_all(&socket.id());
         self.sockets
             .write()
             .expect("sockets lock")
@@ -148,10 +149,14 @@ impl NamespaceInner {
                     return;
                 }
                 tracing::debug!(nsp = %self.name, error = %err, "connection refused by a middleware");
-                let data = serde_json::json!({ "message": err.message, "data": err.data });
-                let data = match err.data {
-                    Some(_) => data,
-                    None => serde_json::json!({ "message": err.message }),
+                // v5: `{message, data}`; v4 (v2 clients): the data, or else the message.
+                let data = match (client.is_v4_protocol(), err.data) {
+                    (false, Some(data)) => {
+                        serde_json::json!({ "message": err.message, "data": data })
+                    }
+                    (false, None) => serde_json::json!({ "message": err.message }),
+                    (true, Some(data)) => data,
+                    (true, None) => serde_json::Value::String(err.message),
                 };
                 let packet = encode::control(PacketType::ConnectError, &self.name, Some(&data));
                 let _ = client.send(&packet, false);
@@ -168,11 +173,11 @@ impl NamespaceInner {
             .expect("sockets lock")
             .insert(socket.id(), socket.clone());
         socket.set_connected();
-        self.adapter()
-            .add_all(socket.id(), &[Str::from(socket.id().as_str())]);
+        self.adapter().add_all(&socket.id(), &[socket.id()]);
         client.connect_done(&self.name, Some(socket.clone()));
-        let reply = serde_json::json!({ "sid": socket.id() });
-        let packet = encode::control(PacketType::Connect, &self.name, Some(&reply));
+        // v4 (v2 clients) answers with an empty CONNECT; v5 gives the socket id.
+        let reply = (!client.is_v4_protocol()).then(|| serde_json::json!({ "sid": socket.id() }));
+        let packet = encode::control(PacketType::Connect, &self.name, reply.as_ref());
         let _ = client.send(&packet, false);
         tracing::debug!(sid = %socket.id(), nsp = %self.name, "socket connected");
         for h in self.hooks.on_connection.read().expect("hooks lock").clone() {
@@ -186,16 +191,16 @@ impl LocalNamespace for NamespaceInner {
         &self.name
     }
 
-    fn socket_ids(&self) -> Vec<Sid> {
+    fn socket_ids(&self) -> Vec<SocketId> {
         self.sockets
             .read()
             .expect("sockets lock")
             .keys()
-            .copied()
+            .cloned()
             .collect()
     }
 
-    fn deliver(&self, targets: &[Sid], packet: &EncodedPacket, flags: BroadcastFlags) {
+    fn deliver(&self, targets: &[SocketId], packet: &EncodedPacket, flags: BroadcastFlags) {
         let sockets = self.sockets.read().expect("sockets lock");
         for id in targets {
             if let Some(socket) = sockets.get(id) {
@@ -206,11 +211,11 @@ impl LocalNamespace for NamespaceInner {
 
     fn deliver_with_ack(
         &self,
-        targets: &[Sid],
+        targets: &[SocketId],
         packet: &EncodedPacket,
         ack_id: u64,
         flags: BroadcastFlags,
-    ) -> Vec<(Sid, Result<oneshot::Receiver<Args>, SendError>)> {
+    ) -> Vec<(SocketId, Result<oneshot::Receiver<Args>, SendError>)> {
         let sockets = self.sockets.read().expect("sockets lock");
         targets
             .iter()
@@ -223,14 +228,14 @@ impl LocalNamespace for NamespaceInner {
             .collect()
     }
 
-    fn forget_ack(&self, targets: &[Sid], ack_id: u64) {
+    fn forget_ack(&self, targets: &[SocketId], ack_id: u64) {
         let sockets = self.sockets.read().expect("sockets lock");
         for socket in targets.iter().filter_map(|id| sockets.get(id)) {
             socket.forget_ack(ack_id);
         }
     }
 
-    fn describe(&self, targets: &[Sid]) -> Vec<RemoteSocket> {
+    fn describe(&self, targets: &[SocketId]) -> Vec<RemoteSocket> {
         let sockets = self.sockets.read().expect("sockets lock");
         let Some(me) = self.me() else {
             return Vec::new();
@@ -242,7 +247,7 @@ impl LocalNamespace for NamespaceInner {
             .collect()
     }
 
-    fn disconnect(&self, targets: &[Sid], close: bool) {
+    fn disconnect(&self, targets: &[SocketId], close: bool) {
         // Collected first: disconnecting takes the sockets lock again.
         let sockets: Vec<Socket> = {
             let sockets = self.sockets.read().expect("sockets lock");
@@ -320,7 +325,7 @@ impl Namespace {
     }
 
     /// The socket with this id, if connected here.
-    pub fn socket(&self, id: Sid) -> Option<Socket> {
+    pub fn socket(&self, id: SocketId) -> Option<Socket> {
         self.0.get(id)
     }
 

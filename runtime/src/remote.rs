@@ -2,8 +2,8 @@
 
 use crate::adapter::{IntoRooms, Room};
 use crate::broadcast::BroadcastOperator;
-use crate::engineio::Sid;
 use crate::namespace::NamespaceInner;
+use crate::socket::SocketId;
 use crate::socket::{EmitError, Handshake};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct RemoteSocket {
     /// The socket id.
-    pub id: Sid,
+    pub id: SocketId,
     /// Its handshake.
     pub handshake: Handshake,
     /// The rooms it was in when fetched.
@@ -36,7 +36,7 @@ impl fmt::Debug for RemoteSocket {
 
 impl RemoteSocket {
     pub(crate) fn new(
-        id: Sid,
+        id: SocketId,
         handshake: Handshake,
         rooms: HashSet<Room>,
         ns: Arc<NamespaceInner>,
@@ -55,7 +55,7 @@ impl RemoteSocket {
     }
 
     fn only(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.ns.clone()).to(self.id)
+        BroadcastOperator::new(self.ns.clone()).to(self.id.clone())
     }
 
     /// Emits to this socket.

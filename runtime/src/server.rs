@@ -175,6 +175,10 @@ impl EngineHandler for Bridge {
             .write()
             .expect("clients lock")
             .insert(socket.id(), client.clone());
+        if socket.protocol() == crate::engineio::ProtocolVersion::V3 {
+            // Socket.IO v4 (v2 clients): the main namespace is joined implicitly.
+            client.connect_main();
+        }
         let timeout = server.config.connect_timeout;
         let client = Arc::downgrade(&client);
         tokio::spawn(async move {

@@ -112,8 +112,12 @@ pub enum EmitError {
     ReservedEvent(String),
 }
 
+/// A socket id: random for Socket.IO v5 clients; for v2 clients (Engine.IO v3), the form they
+/// compute themselves, the Engine.IO id on `/` and `nsp#id` elsewhere, as the reference does.
+pub type SocketId = Str;
+
 pub(crate) struct SocketInner {
-    pub(crate) id: Sid,
+    pub(crate) id: SocketId,
     pub(crate) ns: Arc<NamespaceInner>,
     pub(crate) client: Arc<Client>,
     handshake: Handshake,
@@ -184,7 +188,7 @@ impl Socket {
             auth,
         };
         Socket(Arc::new(SocketInner {
-            id: Sid::random(),
+            id: socket_id(&ns.name, client.engine()),
             ns,
             client,
             handshake,
@@ -199,9 +203,10 @@ impl Socket {
         }))
     }
 
-    /// The socket id: the same in every room it is in, distinct from the Engine.IO session id.
-    pub fn id(&self) -> Sid {
-        self.0.id
+    /// The socket id: the room it is alone in. For Socket.IO v5 clients it is random, distinct
+    /// from the Engine.IO session id.
+    pub fn id(&self) -> SocketId {
+        self.0.id.clone()
     }
 
     /// The namespace's name.
@@ -366,7 +371,7 @@ impl Socket {
     /// Joins rooms (`"a"`, `["a", "b"]`, a `Vec`, …).
     pub fn join(&self, rooms: impl IntoRooms) {
         if self.connected() {
-            self.0.ns.adapter().add_all(self.0.id, &rooms.into_rooms());
+            self.0.ns.adapter().add_all(&self.0.id, &rooms.into_rooms());
         }
     }
 
@@ -374,18 +379,18 @@ impl Socket {
     pub fn leave(&self, rooms: impl IntoRooms) {
         let adapter = self.0.ns.adapter();
         for room in rooms.into_rooms() {
-            adapter.del(self.0.id, &room);
+            adapter.del(&self.0.id, &room);
         }
     }
 
     /// The rooms the socket is in (its own id among them).
     pub fn rooms(&self) -> HashSet<Room> {
-        self.0.ns.adapter().socket_rooms(self.0.id)
+        self.0.ns.adapter().socket_rooms(&self.0.id)
     }
 
     /// A broadcast to every other socket of the namespace.
     pub fn broadcast(&self) -> BroadcastOperator {
-        BroadcastOperator::new(self.0.ns.clone()).except(self.0.id)
+        BroadcastOperator::new(self.0.ns.clone()).except(self.0.id.clone())
     }
 
     /// A broadcast to the sockets in `rooms`, except this one.
@@ -511,6 +516,16 @@ impl SocketTimeout<'_> {
     pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckFuture {
         self.socket.emit_with_ack_within(event, args, self.timeout)
     }
+}
+
+fn socket_id(nsp: &str, engine: &crate::engineio::EngineSocket) -> SocketId {
+    if engine.protocol() == crate::engineio::ProtocolVersion::V3 {
+        return match nsp {
+            "/" => Str::from(engine.id().as_str()),
+            _ => Str::from(format!("{nsp}#{}", engine.id())),
+        };
+    }
+    Str::from(Sid::random().as_str())
 }
 
 pub(crate) fn check_event(event: &str) -> Result<(), EmitError> {

@@ -1,6 +1,8 @@
 //! The Socket.IO server that `tests/node/socketio*.test.mjs` run against. Its events are the
 //! test's remote controls; `GET /control/...` routes expose what only the server can see.
 //!
+//! Engine.IO v3 is allowed, so that `socket.io-client` 2.x connects beside v4 clients.
+//!
 //! Namespaces:
 //! - `/`: the events listed in `main_handlers`;
 //! - `/guarded`: two middlewares; the first stores the auth token as socket data, the second
@@ -314,7 +316,8 @@ pub async fn start() -> TestServer {
                 EngineIoConfig::default()
                     .path("/socket.io")
                     .ping_interval(Duration::from_millis(300))
-                    .ping_timeout(Duration::from_millis(200)),
+                    .ping_timeout(Duration::from_millis(200))
+                    .allow_eio3(true),
             )
             .connect_timeout(Duration::from_millis(500))
             .ack_timeout(Duration::from_secs(2)),

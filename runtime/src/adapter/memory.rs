@@ -2,8 +2,8 @@
 
 use super::{AckResponses, Adapter, BoxFuture, BroadcastOptions, LocalNamespace, Room};
 use crate::ack::AckError;
-use crate::engineio::Sid;
 use crate::remote::RemoteSocket;
+use crate::socket::SocketId;
 use crate::socketio::EncodedPacket;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -13,9 +13,9 @@ use std::time::Duration;
 #[derive(Default)]
 struct Rooms {
     /// Room → its sockets.
-    rooms: HashMap<Room, HashSet<Sid>>,
+    rooms: HashMap<Room, HashSet<SocketId>>,
     /// Socket → its rooms.
-    sids: HashMap<Sid, HashSet<Room>>,
+    sids: HashMap<SocketId, HashSet<Room>>,
 }
 
 /// The default adapter, for one server process.
@@ -43,38 +43,38 @@ impl MemoryAdapter {
 }
 
 impl Adapter for MemoryAdapter {
-    fn add_all(&self, id: Sid, rooms: &[Room]) {
+    fn add_all(&self, id: &SocketId, rooms: &[Room]) {
         let mut st = self.state.write().expect("rooms lock");
         for room in rooms {
-            st.rooms.entry(room.clone()).or_default().insert(id);
-            st.sids.entry(id).or_default().insert(room.clone());
+            st.rooms.entry(room.clone()).or_default().insert(id.clone());
+            st.sids.entry(id.clone()).or_default().insert(room.clone());
         }
     }
 
-    fn del(&self, id: Sid, room: &Room) {
+    fn del(&self, id: &SocketId, room: &Room) {
         let mut st = self.state.write().expect("rooms lock");
         if let Some(sids) = st.rooms.get_mut(room) {
-            sids.remove(&id);
+            sids.remove(id);
             if sids.is_empty() {
                 st.rooms.remove(room);
             }
         }
-        if let Some(rooms) = st.sids.get_mut(&id) {
+        if let Some(rooms) = st.sids.get_mut(id) {
             rooms.remove(room);
             if rooms.is_empty() {
-                st.sids.remove(&id);
+                st.sids.remove(id);
             }
         }
     }
 
-    fn del_all(&self, id: Sid) {
+    fn del_all(&self, id: &SocketId) {
         let mut st = self.state.write().expect("rooms lock");
-        let Some(rooms) = st.sids.remove(&id) else {
+        let Some(rooms) = st.sids.remove(id) else {
             return;
         };
         for room in rooms {
             if let Some(sids) = st.rooms.get_mut(&room) {
-                sids.remove(&id);
+                sids.remove(id);
                 if sids.is_empty() {
                     st.rooms.remove(&room);
                 }
@@ -82,9 +82,9 @@ impl Adapter for MemoryAdapter {
         }
     }
 
-    fn socket_rooms(&self, id: Sid) -> HashSet<Room> {
+    fn socket_rooms(&self, id: &SocketId) -> HashSet<Room> {
         let st = self.state.read().expect("rooms lock");
-        st.sids.get(&id).cloned().unwrap_or_default()
+        st.sids.get(id).cloned().unwrap_or_default()
     }
 
     fn rooms(&self) -> HashSet<Room> {
@@ -92,14 +92,14 @@ impl Adapter for MemoryAdapter {
         st.rooms.keys().cloned().collect()
     }
 
-    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Sid> {
+    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
         let st = self.state.read().expect("rooms lock");
-        let excluded: HashSet<Sid> = opts
+        let excluded: HashSet<SocketId> = opts
             .except
             .iter()
             .filter_map(|r| st.rooms.get(r))
             .flatten()
-            .copied()
+            .cloned()
             .collect();
         if opts.rooms.is_empty() {
             drop(st);
@@ -115,8 +115,8 @@ impl Adapter for MemoryAdapter {
             .iter()
             .filter_map(|r| st.rooms.get(r))
             .flatten()
-            .filter(|id| !excluded.contains(*id) && seen.insert(**id))
-            .copied()
+            .filter(|id| !excluded.contains(*id) && seen.insert((*id).clone()))
+            .cloned()
             .collect()
     }
 
@@ -162,14 +162,14 @@ impl Adapter for MemoryAdapter {
 
     fn add_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
         for id in self.local_sockets(opts) {
-            self.add_all(id, rooms);
+            self.add_all(&id, rooms);
         }
     }
 
     fn del_sockets(&self, opts: &BroadcastOptions, rooms: &[Room]) {
         for id in self.local_sockets(opts) {
             for room in rooms {
-                self.del(id, room);
+                self.del(&id, room);
             }
         }
     }
@@ -188,36 +188,36 @@ mod tests {
     use std::sync::Mutex;
 
     struct Fake {
-        ids: Vec<Sid>,
-        delivered: Mutex<Vec<Sid>>,
+        ids: Vec<SocketId>,
+        delivered: Mutex<Vec<SocketId>>,
     }
     impl LocalNamespace for Fake {
         fn name(&self) -> &str {
             "/"
         }
-        fn socket_ids(&self) -> Vec<Sid> {
+        fn socket_ids(&self) -> Vec<SocketId> {
             self.ids.clone()
         }
-        fn deliver(&self, targets: &[Sid], _: &EncodedPacket, _: BroadcastFlags) {
+        fn deliver(&self, targets: &[SocketId], _: &EncodedPacket, _: BroadcastFlags) {
             self.delivered.lock().unwrap().extend_from_slice(targets);
         }
         fn deliver_with_ack(
             &self,
-            _: &[Sid],
+            _: &[SocketId],
             _: &EncodedPacket,
             _: u64,
             _: BroadcastFlags,
         ) -> Vec<(
-            Sid,
+            SocketId,
             Result<tokio::sync::oneshot::Receiver<crate::Args>, crate::engineio::SendError>,
         )> {
             Vec::new()
         }
-        fn forget_ack(&self, _: &[Sid], _: u64) {}
-        fn describe(&self, _: &[Sid]) -> Vec<RemoteSocket> {
+        fn forget_ack(&self, _: &[SocketId], _: u64) {}
+        fn describe(&self, _: &[SocketId]) -> Vec<RemoteSocket> {
             Vec::new()
         }
-        fn disconnect(&self, _: &[Sid], _: bool) {}
+        fn disconnect(&self, _: &[SocketId], _: bool) {}
     }
 
     fn room(s: &str) -> Room {
@@ -226,15 +226,17 @@ mod tests {
 
     #[test]
     fn rooms_union_except_and_cleanup() {
-        let ids: Vec<Sid> = (0..4).map(|_| Sid::random()).collect();
+        let ids: Vec<SocketId> = (0..4)
+            .map(|_| Str::from(crate::engineio::Sid::random().as_str()))
+            .collect();
         let fake = Arc::new(Fake {
             ids: ids.clone(),
             delivered: Mutex::new(Vec::new()),
         });
         let a = MemoryAdapter::new(fake.clone());
-        a.add_all(ids[0], &[room("x"), room("y")]);
-        a.add_all(ids[1], &[room("y")]);
-        a.add_all(ids[2], &[room("z")]);
+        a.add_all(&ids[0], &[room("x"), room("y")]);
+        a.add_all(&ids[1], &[room("y")]);
+        a.add_all(&ids[2], &[room("z")]);
 
         let sel = |rooms: &[&str], except: &[&str]| {
             let mut v = a.local_sockets(&BroadcastOptions {
@@ -245,18 +247,18 @@ mod tests {
             v.sort();
             v
         };
-        let mut xy = vec![ids[0], ids[1]];
+        let mut xy = vec![ids[0].clone(), ids[1].clone()];
         xy.sort();
         assert_eq!(sel(&["x", "y"], &[]), xy);
-        assert_eq!(sel(&["y"], &["x"]), vec![ids[1]]);
-        assert_eq!(sel(&[], &["y", "z"]), vec![ids[3]]);
-        assert_eq!(a.socket_rooms(ids[0]).len(), 2);
+        assert_eq!(sel(&["y"], &["x"]), vec![ids[1].clone()]);
+        assert_eq!(sel(&[], &["y", "z"]), vec![ids[3].clone()]);
+        assert_eq!(a.socket_rooms(&ids[0]).len(), 2);
 
-        a.del(ids[0], &room("x"));
+        a.del(&ids[0], &room("x"));
         assert!(!a.rooms().contains(&room("x")));
-        a.del_all(ids[1]);
-        a.del_all(ids[0]);
+        a.del_all(&ids[1]);
+        a.del_all(&ids[0]);
         assert_eq!(a.rooms(), HashSet::from([room("z")]));
-        assert!(a.socket_rooms(ids[0]).is_empty());
+        assert!(a.socket_rooms(&ids[0]).is_empty());
     }
 }

@@ -15,6 +15,7 @@ pub use memory::MemoryAdapter;
 use crate::ack::AckError;
 use crate::engineio::{SendError, Sid, Str};
 use crate::remote::RemoteSocket;
+use crate::socket::SocketId;
 use crate::socketio::{Args, EncodedPacket};
 use std::collections::HashSet;
 use std::future::Future;
@@ -27,14 +28,14 @@ use tokio::sync::oneshot;
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Every answer to a broadcast with acknowledgements: one entry per socket reached.
-pub type AckResponses = Vec<(Sid, Result<Args, AckError>)>;
+pub type AckResponses = Vec<(SocketId, Result<Args, AckError>)>;
 
 /// A session kept for connection state recovery: what a socket was when its connection
 /// dropped, for a client that comes back with its private id.
 #[derive(Debug, Clone)]
 pub struct PersistedSession {
     /// The public socket id, given back to the client.
-    pub sid: Sid,
+    pub sid: SocketId,
     /// The private id the client presents to recover.
     pub pid: Str,
     /// The rooms the socket was in.
@@ -82,24 +83,24 @@ pub trait LocalNamespace: Send + Sync + 'static {
     /// The namespace's name.
     fn name(&self) -> &str;
     /// Every socket connected to the namespace on this node.
-    fn socket_ids(&self) -> Vec<Sid>;
+    fn socket_ids(&self) -> Vec<SocketId>;
     /// Writes an encoded packet to these sockets (the ones still connected).
-    fn deliver(&self, targets: &[Sid], packet: &EncodedPacket, flags: BroadcastFlags);
+    fn deliver(&self, targets: &[SocketId], packet: &EncodedPacket, flags: BroadcastFlags);
     /// Writes a packet that asks for acknowledgement `ack_id` to these sockets, each of which
     /// then waits for its answer; returns each socket's answer channel.
     fn deliver_with_ack(
         &self,
-        targets: &[Sid],
+        targets: &[SocketId],
         packet: &EncodedPacket,
         ack_id: u64,
         flags: BroadcastFlags,
-    ) -> Vec<(Sid, Result<oneshot::Receiver<Args>, SendError>)>;
+    ) -> Vec<(SocketId, Result<oneshot::Receiver<Args>, SendError>)>;
     /// Forgets acknowledgement `ack_id` on these sockets (its time is up).
-    fn forget_ack(&self, targets: &[Sid], ack_id: u64);
+    fn forget_ack(&self, targets: &[SocketId], ack_id: u64);
     /// What these sockets are, for `fetch_sockets`.
-    fn describe(&self, targets: &[Sid]) -> Vec<RemoteSocket>;
+    fn describe(&self, targets: &[SocketId]) -> Vec<RemoteSocket>;
     /// Disconnects these sockets (with `close`, their whole connections).
-    fn disconnect(&self, targets: &[Sid], close: bool);
+    fn disconnect(&self, targets: &[SocketId], close: bool);
 }
 
 /// Rooms and broadcasts of one namespace.
@@ -110,17 +111,17 @@ pub trait LocalNamespace: Send + Sync + 'static {
 /// done.
 pub trait Adapter: Send + Sync + 'static {
     /// Adds socket `id` to `rooms`.
-    fn add_all(&self, id: Sid, rooms: &[Room]);
+    fn add_all(&self, id: &SocketId, rooms: &[Room]);
     /// Removes socket `id` from `room`.
-    fn del(&self, id: Sid, room: &Room);
+    fn del(&self, id: &SocketId, room: &Room);
     /// Removes socket `id` from every room (it is leaving the namespace).
-    fn del_all(&self, id: Sid);
+    fn del_all(&self, id: &SocketId);
     /// The rooms socket `id` is in.
-    fn socket_rooms(&self, id: Sid) -> HashSet<Room>;
+    fn socket_rooms(&self, id: &SocketId) -> HashSet<Room>;
     /// Every room with at least one socket of this node.
     fn rooms(&self) -> HashSet<Room>;
     /// The sockets of this node that `opts` selects.
-    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<Sid>;
+    fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<SocketId>;
 
     /// Sends `packet` to the sockets `opts` selects.
     fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions);
@@ -161,7 +162,8 @@ pub trait Adapter: Send + Sync + 'static {
 /// Builds the adapter of each namespace; given to the server once.
 pub type AdapterFactory = Arc<dyn Fn(Arc<dyn LocalNamespace>) -> Arc<dyn Adapter> + Send + Sync>;
 
-/// Anything that names one or several rooms: `"a"`, `String`, `Sid`, arrays, `Vec`s, slices.
+/// Anything that names one or several rooms: `"a"`, `String`, a socket id, arrays, `Vec`s,
+/// slices.
 pub trait IntoRooms {
     /// The rooms.
     fn into_rooms(self) -> Vec<Room>;
@@ -190,6 +192,11 @@ impl IntoRooms for Str {
 impl IntoRooms for Sid {
     fn into_rooms(self) -> Vec<Room> {
         vec![Str::from(self.as_str())]
+    }
+}
+impl IntoRooms for &Str {
+    fn into_rooms(self) -> Vec<Room> {
+        vec![self.clone()]
     }
 }
 impl<T: IntoRooms> IntoRooms for Vec<T> {
