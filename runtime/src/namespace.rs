@@ -183,6 +183,7 @@ impl NamespaceInner {
         for h in self.hooks.on_connection.read().expect("hooks lock").clone() {
             handler::run(h(socket.clone()), "connection");
         }
+        socket.release_early_events();
     }
 }
 

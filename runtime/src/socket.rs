@@ -127,6 +127,9 @@ pub(crate) struct SocketInner {
     disconnecting: RwLock<Vec<DisconnectingHandler>>,
     disconnect: RwLock<Vec<DisconnectHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<Args>>>,
+    /// Events that arrived before the connection handlers ran, held back so that the handlers
+    /// they register see them; `None` once released.
+    early: Mutex<Option<Vec<(Str, Args, Option<u64>)>>>,
     connected: AtomicBool,
     extensions: Mutex<http::Extensions>,
 }
@@ -198,6 +201,7 @@ impl Socket {
             disconnecting: RwLock::default(),
             disconnect: RwLock::default(),
             acks: Mutex::default(),
+            early: Mutex::new(Some(Vec::new())),
             connected: AtomicBool::new(false),
             extensions: Mutex::default(),
         }))
@@ -453,6 +457,35 @@ impl Socket {
 
     /// An event from the client.
     pub(crate) fn on_event(&self, name: Str, args: Args, ack_id: Option<u64>) {
+        if let Some(early) = self.0.early.lock().expect("early lock").as_mut() {
+            early.push((name, args, ack_id));
+            return;
+        }
+        self.dispatch_event(name, args, ack_id);
+    }
+
+    /// Delivers the events held back while the connection handlers ran, in order, then lets the
+    /// next ones through directly. (In Node the CONNECT reply and the connection listeners run in
+    /// one go, so no event can arrive between them; here the reply may be answered first.)
+    pub(crate) fn release_early_events(&self) {
+        loop {
+            let batch = {
+                let mut early = self.0.early.lock().expect("early lock");
+                match early.as_mut() {
+                    Some(q) if !q.is_empty() => std::mem::take(q),
+                    _ => {
+                        *early = None;
+                        return;
+                    }
+                }
+            };
+            for (name, args, ack_id) in batch {
+                self.dispatch_event(name, args, ack_id);
+            }
+        }
+    }
+
+    fn dispatch_event(&self, name: Str, args: Args, ack_id: Option<u64>) {
         for l in self.0.any.read().expect("any lock").clone() {
             handler::call("on_any", || l(self, &name, &args));
         }

@@ -420,6 +420,20 @@ describe("disconnection", () => {
 });
 
 describe("handlers", () => {
+  it("an event sent the moment the client connects reaches the handler the connection handler registers", T, async () => {
+    for (let i = 0; i < 50; i++) {
+      const socket = io(URL_BASE, { forceNew: true, reconnection: false, transports: ["websocket"] });
+      open.push(socket);
+      await once(socket, "connect");
+      const echo = once(socket, "echo", 2000);
+      socket.emit("echo", i, Buffer.from([i]));
+      const [n, b] = await echo;
+      assert.equal(n, i);
+      assert.deepEqual([...b], [i]);
+      socket.disconnect();
+    }
+  });
+
   it("a panicking handler does not take the socket down", T, async () => {
     const socket = await connect();
     socket.emit("panic");
