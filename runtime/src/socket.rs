@@ -116,6 +116,9 @@ pub enum EmitError {
 /// compute themselves, the Engine.IO id on `/` and `nsp#id` elsewhere, as the reference does.
 pub type SocketId = Str;
 
+/// An event's name, arguments and ack id, as received.
+type EarlyEvent = (Str, Args, Option<u64>);
+
 pub(crate) struct SocketInner {
     pub(crate) id: SocketId,
     pub(crate) ns: Arc<NamespaceInner>,
@@ -129,7 +132,7 @@ pub(crate) struct SocketInner {
     acks: Mutex<HashMap<u64, oneshot::Sender<Args>>>,
     /// Events that arrived before the connection handlers ran, held back so that the handlers
     /// they register see them; `None` once released.
-    early: Mutex<Option<Vec<(Str, Args, Option<u64>)>>>,
+    early: Mutex<Option<Vec<EarlyEvent>>>,
     connected: AtomicBool,
     extensions: Mutex<http::Extensions>,
 }
