@@ -62,6 +62,30 @@ pub(crate) struct Hooks {
     pub(crate) on_connection: RwLock<Vec<ConnectionHandler>>,
 }
 
+impl Hooks {
+    pub(crate) fn add_connection_handler<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_connection
+            .write()
+            .expect("hooks lock")
+            .push(Arc::new(move |s| Box::pin(handler(s))));
+    }
+
+    pub(crate) fn add_middleware<F, Fut>(&self, middleware: F)
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
+    {
+        self.middlewares
+            .write()
+            .expect("hooks lock")
+            .push(Arc::new(move |s| Box::pin(middleware(s))));
+    }
+}
+
 pub(crate) struct NamespaceInner {
     pub(crate) name: Str,
     /// This namespace, for the handles it gives out (`RemoteSocket`).
@@ -293,12 +317,7 @@ impl Namespace {
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.0
-            .hooks
-            .on_connection
-            .write()
-            .expect("hooks lock")
-            .push(Arc::new(move |s| Box::pin(handler(s))));
+        self.0.hooks.add_connection_handler(handler);
         self
     }
 
@@ -311,12 +330,7 @@ impl Namespace {
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
     {
-        self.0
-            .hooks
-            .middlewares
-            .write()
-            .expect("hooks lock")
-            .push(Arc::new(move |s| Box::pin(middleware(s))));
+        self.0.hooks.add_middleware(middleware);
         self
     }
 

@@ -414,11 +414,7 @@ impl DynamicNamespace {
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.hooks
-            .on_connection
-            .write()
-            .expect("hooks lock")
-            .push(Arc::new(move |s| Box::pin(handler(s))));
+        self.hooks.add_connection_handler(handler);
         self
     }
 
@@ -428,11 +424,7 @@ impl DynamicNamespace {
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
     {
-        self.hooks
-            .middlewares
-            .write()
-            .expect("hooks lock")
-            .push(Arc::new(move |s| Box::pin(middleware(s))));
+        self.hooks.add_middleware(middleware);
         self
     }
 }

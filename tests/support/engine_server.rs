@@ -18,10 +18,8 @@ use socketry::engineio::{
     Str, TransportKind,
 };
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -63,26 +61,7 @@ impl EngineHandler for Echo {
     }
 }
 
-/// A running test server; it stops when dropped.
-#[derive(Debug)]
-pub struct TestServer {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl TestServer {
-    /// `http://127.0.0.1:port`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+pub use crate::server::TestServer;
 
 /// Starts the server on a port the OS picks.
 pub async fn start() -> TestServer {
@@ -156,11 +135,5 @@ pub async fn start() -> TestServer {
         .merge(polling_only.router())
         .merge(doomed.router())
         .merge(control);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).await.unwrap();
-    });
-    TestServer { addr, task }
+    TestServer::serve(app).await
 }

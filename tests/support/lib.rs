@@ -3,4 +3,5 @@
 
 pub mod engine_server;
 pub mod node;
+pub mod server;
 pub mod sio_server;

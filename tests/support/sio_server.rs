@@ -15,11 +15,9 @@ use axum::routing::get;
 use socketry::engineio::EngineIoConfig;
 use socketry::{AckError, MiddlewareError, Server, ServerConfig, Socket};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 /// What the control routes report.
 #[derive(Debug, Default)]
@@ -32,26 +30,7 @@ pub struct Observed {
     slow_checks: AtomicUsize,
 }
 
-/// A running server; stops when dropped.
-#[derive(Debug)]
-pub struct TestServer {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl TestServer {
-    /// `http://127.0.0.1:port`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+pub use crate::server::TestServer;
 
 fn record(observed: &Arc<Observed>, socket: &Socket) {
     let o = observed.clone();
@@ -424,15 +403,5 @@ pub async fn start() -> TestServer {
         .with_state((observed, io.clone()));
 
     let app = Router::new().merge(io.router()).merge(control);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        use axum::serve::ListenerExt;
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).await.unwrap();
-    });
-    TestServer { addr, task }
+    TestServer::serve(app).await
 }
