@@ -10,7 +10,7 @@ npm ci --prefix tests --no-audit --no-fund
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --workspace 2>&1 | tee "$log"
+cargo test --workspace --exclude socketry-bench 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

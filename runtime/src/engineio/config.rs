@@ -134,6 +134,12 @@ pub struct EngineIoConfig {
     /// the client accepts it (option `httpCompression` of the reference, threshold 1024 by
     /// default). `None` turns compression off.
     pub http_compression: Option<u16>,
+    /// The read buffer of each WebSocket, in bytes; it grows for larger messages. Default 4 KiB
+    /// (tungstenite's 128 KiB would make it most of an idle connection's memory).
+    pub websocket_read_buffer: usize,
+    /// How many bytes of frames a WebSocket gathers before writing them; a flush writes what is
+    /// there anyway. Default 8 KiB.
+    pub websocket_write_buffer: usize,
     /// How many packets may wait for a slow client before sends are refused. Not an option of
     /// the reference (whose buffer is unbounded); default 16 384.
     pub max_buffered_packets: usize,
@@ -157,6 +163,8 @@ impl Default for EngineIoConfig {
             allow_eio3: false,
             cookie: None,
             http_compression: Some(1024),
+            websocket_read_buffer: 4 * 1024,
+            websocket_write_buffer: 8 * 1024,
             max_buffered_packets: 16_384,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
@@ -178,6 +186,8 @@ impl fmt::Debug for EngineIoConfig {
             .field("allow_eio3", &self.allow_eio3)
             .field("cookie", &self.cookie)
             .field("http_compression", &self.http_compression)
+            .field("websocket_read_buffer", &self.websocket_read_buffer)
+            .field("websocket_write_buffer", &self.websocket_write_buffer)
             .field("max_buffered_packets", &self.max_buffered_packets)
             .field("allow_request", &self.allow_request.is_some())
             .field("cors", &self.cors)
@@ -238,6 +248,13 @@ impl EngineIoConfig {
     /// Sets [`http_compression`](Self::http_compression).
     pub fn http_compression(mut self, threshold: Option<u16>) -> Self {
         self.http_compression = threshold;
+        self
+    }
+    /// Sets [`websocket_read_buffer`](Self::websocket_read_buffer) and
+    /// [`websocket_write_buffer`](Self::websocket_write_buffer).
+    pub fn websocket_buffers(mut self, read: usize, write: usize) -> Self {
+        self.websocket_read_buffer = read.max(1);
+        self.websocket_write_buffer = write;
         self
     }
     /// Sets [`max_buffered_packets`](Self::max_buffered_packets).

@@ -1,7 +1,7 @@
 //! The HTTP entry point: checks a request as the reference's `verify` does, then hands it to
 //! the handshake, the polling transport or the WebSocket transport.
 
-use super::config::TransportKind;
+use super::config::{EngineIoConfig, TransportKind};
 use super::engine::{EngineIo, remote_addr};
 use super::errors::{ErrorCode, RequestError};
 use super::packet::{Packet, ProtocolVersion};
@@ -59,10 +59,7 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
             if transport != TransportKind::WebSocket || !config.allow_upgrades {
                 return refuse(ErrorCode::BadRequest, None);
             }
-            let max = config.max_http_buffer_size;
-            return upgrade
-                .max_message_size(max)
-                .max_frame_size(max)
+            return configure(upgrade, config)
                 .on_upgrade(move |ws| websocket::upgrade(shared, ws, socket));
         }
         if socket.transport() != transport {
@@ -113,13 +110,8 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
         .as_ref()
         .and_then(|c| HeaderValue::from_str(&c.header_value(sid.as_str())).ok());
     let mut res = match upgrade {
-        Some(upgrade) => {
-            let max = config.max_http_buffer_size;
-            upgrade
-                .max_message_size(max)
-                .max_frame_size(max)
-                .on_upgrade(move |ws| websocket::handshake(shared, ws, sid, protocol, b64, request))
-        }
+        Some(upgrade) => configure(upgrade, config)
+            .on_upgrade(move |ws| websocket::handshake(shared, ws, sid, protocol, b64, request)),
         None => {
             let (socket, open) =
                 shared.open_session(sid, protocol, b64, TransportKind::Polling, request);
@@ -132,4 +124,15 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
         res.headers_mut().append(header::SET_COOKIE, cookie);
     }
     res
+}
+
+/// The WebSocket limits and buffers of the configuration.
+fn configure(upgrade: WebSocketUpgrade, config: &EngineIoConfig) -> WebSocketUpgrade {
+    let max = config.max_http_buffer_size;
+    upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .read_buffer_size(config.websocket_read_buffer)
+        .write_buffer_size(config.websocket_write_buffer)
+        .max_write_buffer_size(usize::MAX)
 }

@@ -1,0 +1,13 @@
+// The Node reference under the benchmark's contract: socket.io v4, defaults.
+const { Server } = require("socket.io");
+// Loopback only, like the other servers under test.
+const httpServer = require("http").createServer();
+const io = new Server(httpServer);
+httpServer.listen(Number(process.env.PORT || 3000), "127.0.0.1");
+io.on("connection", (socket) => {
+  socket.on("echo", (...args) => {
+    const ack = args.pop();
+    ack(...args);
+  });
+  socket.on("broadcast", (...args) => io.emit("bcast", ...args));
+});

@@ -1,0 +1,80 @@
+//! A minimal Socket.IO v5 client over WebSocket (Engine.IO v4): just what the load needs, with
+//! no client library in the hot path.
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+pub type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
+pub type Stream = SplitStream<WebSocketStream<TcpStream>>;
+
+/// A connected socket of namespace `/`.
+pub struct Conn {
+    pub sink: Sink,
+    pub stream: Stream,
+}
+
+/// Connects through the full handshake (Engine.IO open, Socket.IO CONNECT); returns how long
+/// it took.
+pub async fn connect(port: u16) -> std::io::Result<(Conn, Duration)> {
+    let started = Instant::now();
+    let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+    tcp.set_nodelay(true)?;
+    let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
+    let (ws, _) = tokio_tungstenite::client_async(url, tcp)
+        .await
+        .map_err(std::io::Error::other)?;
+    let (sink, stream) = ws.split();
+    let mut conn = Conn { sink, stream };
+    let open = conn
+        .next_text()
+        .await
+        .ok_or_else(|| std::io::Error::other("no open packet"))?;
+    if !open.starts_with('0') {
+        return Err(std::io::Error::other("not an open packet"));
+    }
+    conn.send("40").await?;
+    loop {
+        let t = conn
+            .next_text()
+            .await
+            .ok_or_else(|| std::io::Error::other("no CONNECT"))?;
+        if t.starts_with("40") {
+            break;
+        }
+    }
+    Ok((conn, started.elapsed()))
+}
+
+impl Conn {
+    pub async fn send(&mut self, text: impl Into<Utf8Bytes>) -> std::io::Result<()> {
+        self.sink
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(std::io::Error::other)
+    }
+
+    /// The next text message, answering pings on the way.
+    pub async fn next_text(&mut self) -> Option<Utf8Bytes> {
+        next_text(&mut self.stream, Some(&mut self.sink)).await
+    }
+}
+
+/// The next text message of `stream`; pings are answered through `sink` when given.
+pub async fn next_text(stream: &mut Stream, mut sink: Option<&mut Sink>) -> Option<Utf8Bytes> {
+    loop {
+        match stream.next().await? {
+            Ok(Message::Text(t)) if t.as_str() == "2" => {
+                if let Some(s) = sink.as_deref_mut() {
+                    let _ = s.send(Message::text("3")).await;
+                }
+            }
+            Ok(Message::Text(t)) => return Some(t),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Runs every server under the same contract, interleaved over repetitions, drives each with a
+//! load generator that speaks Engine.IO v4 / Socket.IO v5 over WebSocket itself, and prints one
+//! Markdown table of medians, with ratios to the bare WebSocket limit measured in the same run.
+//!
+//! ```text
+//! cargo build --release --example bench_server -p socketry-examples
+//! cargo run --release -p socketry-bench -- [--quick] [--reps N] [--servers socketry,bare,node]
+//! ```
+//!
+//! Servers run pinned to core 0 (`taskset`), the generator on core 1.
+
+mod client;
+mod scenarios;
+mod servers;
+mod stats;
+
+use scenarios::Scenario;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let reps = flag(&args, "--reps")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3usize);
+    let wanted = flag(&args, "--servers").unwrap_or_else(|| "socketry,bare,node".into());
+    servers::pin_self_to_core(1);
+
+    let scenarios = Scenario::all(quick);
+    let specs = servers::specs(&wanted);
+    // (scenario, server) → one result per repetition.
+    let mut results: BTreeMap<(usize, String), Vec<stats::Outcome>> = BTreeMap::new();
+    for rep in 0..reps {
+        for (si, scenario) in scenarios.iter().enumerate() {
+            // Interleaved: A B C A B C …, so that a noisy moment hits every server alike.
+            for spec in &specs {
+                let Some(server) = servers::start(spec).await else {
+                    eprintln!("skipping {}: it did not start", spec.name);
+                    continue;
+                };
+                let outcome = scenario.run(&server).await;
+                eprintln!(
+                    "rep {rep} · {} · {}: {}",
+                    scenario.label(),
+                    spec.name,
+                    outcome.summary()
+                );
+                results
+                    .entry((si, spec.name.clone()))
+                    .or_default()
+                    .push(outcome);
+                server.stop().await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    println!("{}", stats::table(&scenarios, &specs, &results));
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}

@@ -1,0 +1,107 @@
+//! Results: one outcome per run, medians over repetitions, and the table.
+
+use crate::scenarios::Scenario;
+use crate::servers::Spec;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// What one run of one scenario against one server measured.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The headline rate (connects/s, acks/s, deliveries/s).
+    pub rate: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    /// Resident memory per connection, KiB (connect scenario).
+    pub rss_per_conn_kib: Option<f64>,
+    /// Messages expected but never received.
+    pub lost: u64,
+    /// CPU used by the server and by this generator, as a share of one core.
+    pub server_cpu: f64,
+    pub generator_cpu: f64,
+}
+
+impl Outcome {
+    pub fn summary(&self) -> String {
+        format!(
+            "{:.0}/s p50 {:.0} µs p99 {:.0} µs lost {} cpu server {:.0}% generator {:.0}%",
+            self.rate,
+            self.p50_us,
+            self.p99_us,
+            self.lost,
+            self.server_cpu * 100.0,
+            self.generator_cpu * 100.0
+        )
+    }
+}
+
+/// The `q` quantile of sorted samples.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| x.is_finite());
+    v.sort_by(f64::total_cmp);
+    quantile(&v, 0.5)
+}
+
+/// The Markdown table: medians over repetitions, ratios to `bare` (and to `socketioxide` when
+/// it ran).
+pub fn table(
+    scenarios: &[Scenario],
+    specs: &[Spec],
+    results: &BTreeMap<(usize, String), Vec<Outcome>>,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| scenario | server | rate (median) | × bare | p50 µs | p99 µs | p99.9 µs | RSS/conn KiB | lost | server CPU | generator CPU |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for (si, scenario) in scenarios.iter().enumerate() {
+        let med = |name: &str, f: &dyn Fn(&Outcome) -> f64| {
+            results
+                .get(&(si, name.to_owned()))
+                .map(|v| median(v.iter().map(f).collect()))
+        };
+        let bare = med("bare", &|o| o.rate);
+        for spec in specs {
+            let Some(runs) = results.get(&(si, spec.name.clone())) else {
+                continue;
+            };
+            let m = |f: &dyn Fn(&Outcome) -> f64| median(runs.iter().map(f).collect());
+            let rate = m(&|o| o.rate);
+            let ratio = bare.map_or("–".into(), |b| format!("{:.2}", rate / b));
+            let rss = runs[0]
+                .rss_per_conn_kib
+                .map(|_| format!("{:.1}", m(&|o| o.rss_per_conn_kib.unwrap_or(f64::NAN))))
+                .unwrap_or_else(|| "–".into());
+            let lost: u64 = runs.iter().map(|o| o.lost).sum();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.0} {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {:.0}% | {:.0}% |",
+                scenario.label(),
+                spec.name,
+                rate,
+                scenario.unit(),
+                ratio,
+                m(&|o| o.p50_us),
+                m(&|o| o.p99_us),
+                m(&|o| o.p999_us),
+                rss,
+                lost,
+                m(&|o| o.server_cpu) * 100.0,
+                m(&|o| o.generator_cpu) * 100.0,
+            );
+        }
+    }
+    out
+}
