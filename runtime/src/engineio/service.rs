@@ -7,13 +7,14 @@ use super::errors::{ErrorCode, RequestError};
 use super::packet::{Packet, ProtocolVersion};
 use super::request::{EngineQuery, RequestInfo};
 use super::sid::Sid;
+use super::transport::upgrade::WsUpgrade;
 use super::transport::{polling, websocket};
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
 use std::time::SystemTime;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Response {
     let shared = engine.shared;
@@ -24,9 +25,7 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
     let upgrade = if config.transports.contains(&TransportKind::WebSocket)
         && parts.headers.contains_key(header::UPGRADE)
     {
-        WebSocketUpgrade::from_request_parts(&mut parts, &())
-            .await
-            .ok()
+        WsUpgrade::from_parts(&mut parts)
     } else {
         None
     };
@@ -59,8 +58,9 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
             if transport != TransportKind::WebSocket || !config.allow_upgrades {
                 return refuse(ErrorCode::BadRequest, None);
             }
-            return configure(upgrade, config)
-                .on_upgrade(move |ws| websocket::upgrade(shared, ws, socket));
+            return upgrade.respond(ws_config(config), move |ws| {
+                websocket::upgrade(shared, ws, socket)
+            });
         }
         if socket.transport() != transport {
             // The reference's TRANSPORT_MISMATCH, e.g. a poll after the upgrade.
@@ -110,8 +110,9 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
         .as_ref()
         .and_then(|c| HeaderValue::from_str(&c.header_value(sid.as_str())).ok());
     let mut res = match upgrade {
-        Some(upgrade) => configure(upgrade, config)
-            .on_upgrade(move |ws| websocket::handshake(shared, ws, sid, protocol, b64, request)),
+        Some(upgrade) => upgrade.respond(ws_config(config), move |ws| {
+            websocket::handshake(shared, ws, sid, protocol, b64, request)
+        }),
         None => {
             let (socket, open) =
                 shared.open_session(sid, protocol, b64, TransportKind::Polling, request);
@@ -127,11 +128,11 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
 }
 
 /// The WebSocket limits and buffers of the configuration.
-fn configure(upgrade: WebSocketUpgrade, config: &EngineIoConfig) -> WebSocketUpgrade {
+fn ws_config(config: &EngineIoConfig) -> WebSocketConfig {
     let max = config.max_http_buffer_size;
-    upgrade
-        .max_message_size(max)
-        .max_frame_size(max)
+    WebSocketConfig::default()
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max))
         .read_buffer_size(config.websocket_read_buffer)
         .write_buffer_size(config.websocket_write_buffer)
         .max_write_buffer_size(usize::MAX)

@@ -37,6 +37,16 @@ impl Str {
         Utf8Bytes::try_from(bytes).map(Str)
     }
 
+    /// Wraps a WebSocket text message's payload, already checked.
+    pub(crate) fn from_ws(text: Utf8Bytes) -> Self {
+        Str(text)
+    }
+
+    /// The payload for a WebSocket text message: the same buffer, not checked again.
+    pub(crate) fn into_ws(self) -> Utf8Bytes {
+        self.0
+    }
+
     /// The string slice.
     pub fn as_str(&self) -> &str {
         self.0.as_str()

@@ -2,4 +2,5 @@
 //! neither knows what the messages mean.
 
 pub(crate) mod polling;
+pub(crate) mod upgrade;
 pub(crate) mod websocket;

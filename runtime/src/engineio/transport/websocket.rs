@@ -1,5 +1,6 @@
 //! WebSocket: a session opened directly on a WebSocket, or a polling session upgraded to one.
 
+use super::upgrade::WsStream;
 use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
 use crate::engineio::errors::CloseReason;
@@ -8,11 +9,11 @@ use crate::engineio::request::RequestInfo;
 use crate::engineio::sid::Sid;
 use crate::engineio::socket::EngineSocket;
 use crate::engineio::str::Str;
-use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
 
 /// How long the last close frame may take to go out to a client that stopped reading.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -20,7 +21,7 @@ const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// A new session on a WebSocket: the `open` packet first, then the session runs.
 pub(crate) async fn handshake(
     engine: Arc<EngineShared>,
-    mut ws: WebSocket,
+    mut ws: WsStream,
     sid: Sid,
     protocol: ProtocolVersion,
     b64: bool,
@@ -44,7 +45,7 @@ pub(crate) async fn handshake(
 /// packet the session goes on over polling; a failed probe leaves it there.
 pub(crate) async fn upgrade(
     engine: Arc<EngineShared>,
-    mut ws: WebSocket,
+    mut ws: WsStream,
     socket: Arc<EngineSocket>,
 ) {
     if !socket.begin_upgrade() {
@@ -65,10 +66,8 @@ pub(crate) async fn upgrade(
             _ = socket.closed() => break false,
         };
         let packet = match msg {
-            Some(Ok(WsMessage::Text(t))) => {
-                Packet::decode_text(Str::from_utf8(t.into()).expect("text frames are UTF-8"))
-            }
-            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+            Some(Ok(WsMessage::Text(t))) => Packet::decode_text(Str::from_ws(t)),
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => continue,
             _ => break false,
         };
         match packet {
@@ -105,7 +104,7 @@ pub(crate) async fn upgrade(
 }
 
 /// Reads packets into the session and writes its queue out, until either side closes.
-async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<Packet>) {
+async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<Packet>) {
     let (mut sink, mut stream) = ws.split();
     let reader = async {
         loop {
@@ -116,7 +115,7 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
             };
             match msg {
                 Some(Ok(WsMessage::Text(t))) => {
-                    let text = Str::from_utf8(t.into()).expect("text frames are UTF-8");
+                    let text = Str::from_ws(t);
                     let packet = match socket.protocol() {
                         ProtocolVersion::V4 => Packet::decode_text(text),
                         ProtocolVersion::V3 => Packet::decode_text_v3(text),
@@ -130,7 +129,7 @@ async fn run(ws: WebSocket, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<
                     };
                     on_decoded(socket, packet);
                 }
-                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {}
                 Some(Ok(WsMessage::Close(_))) | None => {
                     socket.terminate(CloseReason::TransportClose)
                 }
@@ -219,21 +218,17 @@ fn frame(socket: &EngineSocket, packet: &Packet) -> WsMessage {
 
 fn to_ws(frame: Frame) -> WsMessage {
     match frame {
-        Frame::Text(text) => {
-            WsMessage::Text(Utf8Bytes::try_from(text.into_bytes()).expect("Str holds UTF-8"))
-        }
+        // The very buffer the message was encoded in, for every receiver of a broadcast.
+        Frame::Text(text) => WsMessage::Text(text.into_ws()),
         Frame::Binary(data) => WsMessage::Binary(data),
     }
 }
 
 /// A connection that simply went away is a `transport close`, as the reference's `ws` reports a
 /// bare TCP close; a broken frame or an oversized message is a `transport error`.
-fn read_error_reason(error: axum::Error) -> CloseReason {
+fn read_error_reason(error: tungstenite::Error) -> CloseReason {
     use tungstenite::error::{Error, ProtocolError};
-    let Ok(error) = error.into_inner().downcast::<Error>() else {
-        return CloseReason::TransportError;
-    };
-    match *error {
+    match error {
         Error::ConnectionClosed
         | Error::AlreadyClosed
         | Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {

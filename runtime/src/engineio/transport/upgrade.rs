@@ -1,0 +1,86 @@
+//! The WebSocket handshake (HTTP/1.1 `Upgrade`, as the reference's `ws` serves it), handing
+//! the connection to tokio-tungstenite. Done here rather than through axum so that a message's
+//! text goes to the socket in the very buffer it was encoded in, with no second UTF-8 check per
+//! receiver.
+
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper_util::rt::TokioIo;
+use std::future::Future;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+/// A server-side WebSocket over an upgraded HTTP connection.
+pub(crate) type WsStream = WebSocketStream<TokioIo<Upgraded>>;
+
+/// A valid WebSocket handshake request, not answered yet.
+pub(crate) struct WsUpgrade {
+    key: HeaderValue,
+    on_upgrade: OnUpgrade,
+}
+
+fn header_is(headers: &HeaderMap, name: header::HeaderName, value: &str) -> bool {
+    headers
+        .get(&name)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(value.as_bytes()))
+}
+
+fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers.get_all(&name).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    })
+}
+
+impl WsUpgrade {
+    /// The handshake in this request, if it is a valid one.
+    pub(crate) fn from_parts(parts: &mut Parts) -> Option<Self> {
+        if parts.method != Method::GET
+            || parts.version > Version::HTTP_11
+            || !header_has(&parts.headers, header::CONNECTION, "upgrade")
+            || !header_is(&parts.headers, header::UPGRADE, "websocket")
+            || !header_is(&parts.headers, header::SEC_WEBSOCKET_VERSION, "13")
+        {
+            return None;
+        }
+        let key = parts.headers.get(header::SEC_WEBSOCKET_KEY)?.clone();
+        let on_upgrade = parts.extensions.remove::<OnUpgrade>()?;
+        Some(WsUpgrade { key, on_upgrade })
+    }
+
+    /// Answers `101 Switching Protocols` and runs `session` on the WebSocket once the
+    /// connection is handed over.
+    pub(crate) fn respond<F, Fut>(self, config: WebSocketConfig, session: F) -> Response
+    where
+        F: FnOnce(WsStream) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let accept = derive_accept_key(self.key.as_bytes());
+        let on_upgrade = self.on_upgrade;
+        tokio::spawn(async move {
+            match on_upgrade.await {
+                Ok(upgraded) => {
+                    let ws = WebSocketStream::from_raw_socket(
+                        TokioIo::new(upgraded),
+                        Role::Server,
+                        Some(config),
+                    )
+                    .await;
+                    session(ws).await;
+                }
+                Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
+            }
+        });
+        let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        if let Ok(v) = HeaderValue::from_str(&accept) {
+            h.insert(header::SEC_WEBSOCKET_ACCEPT, v);
+        }
+        res
+    }
+}
