@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo build --release --example bench_server -p socketry-examples
-//! cargo run --release -p socketry-bench -- [--quick] [--reps N] [--servers socketry,bare,node]
+//! cargo run --release -p socketry-bench -- [--quick] [--reps N] [--servers socketry,socketioxide,bare,node]
 //! ```
 //!
 //! Servers run pinned to core 0 (`taskset`), the generator on core 1.
@@ -25,7 +25,8 @@ async fn main() {
     let reps = flag(&args, "--reps")
         .and_then(|v| v.parse().ok())
         .unwrap_or(3usize);
-    let wanted = flag(&args, "--servers").unwrap_or_else(|| "socketry,bare,node".into());
+    let wanted =
+        flag(&args, "--servers").unwrap_or_else(|| "socketry,socketioxide,bare,node".into());
     servers::pin_self_to_core(1);
 
     let scenarios = Scenario::all(quick);

@@ -39,6 +39,11 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
             args: vec![],
         },
         Spec {
+            name: "socketioxide".into(),
+            program: target.join("socketioxide").display().to_string(),
+            args: vec![],
+        },
+        Spec {
             name: "node".into(),
             program: "node".into(),
             args: vec![root().join("benches/node/server.js").display().to_string()],
