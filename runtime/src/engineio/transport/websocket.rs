@@ -107,10 +107,13 @@ pub(crate) async fn upgrade(
 async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<Packet>) {
     let (mut sink, mut stream) = ws.split();
     let reader = async {
+        // One wait for the close, registered once for the loop, not once per message.
+        let closed = socket.closed();
+        tokio::pin!(closed);
         loop {
             let msg = tokio::select! {
                 biased;
-                _ = socket.closed() => return,
+                _ = &mut closed => return,
                 msg = stream.next() => msg,
             };
             match msg {
@@ -141,6 +144,8 @@ async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<P
         }
     };
     let writer = async {
+        let closed = socket.closed();
+        tokio::pin!(closed);
         loop {
             // A close the last poll could not carry (it had packets before it) goes out now.
             if socket
@@ -152,7 +157,7 @@ async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<P
             }
             let packet = tokio::select! {
                 biased;
-                _ = socket.closed() => break,
+                _ = &mut closed => break,
                 p = rx.recv() => p.expect("the session holds a sender while it lives"),
             };
             let mut last = packet == Packet::Close;
