@@ -119,6 +119,13 @@ pub type SocketId = Str;
 /// An event's name, arguments and ack id, as received.
 type EarlyEvent = (Str, Args, Option<u64>);
 
+/// Events, and a disconnection, that came before the connection handlers ran.
+#[derive(Default)]
+struct Early {
+    events: Vec<EarlyEvent>,
+    close: Option<DisconnectReason>,
+}
+
 pub(crate) struct SocketInner {
     pub(crate) id: SocketId,
     pub(crate) ns: Arc<NamespaceInner>,
@@ -130,9 +137,9 @@ pub(crate) struct SocketInner {
     disconnecting: RwLock<Vec<DisconnectingHandler>>,
     disconnect: RwLock<Vec<DisconnectHandler>>,
     acks: Mutex<HashMap<u64, oneshot::Sender<Args>>>,
-    /// Events that arrived before the connection handlers ran, held back so that the handlers
-    /// they register see them; `None` once released.
-    early: Mutex<Option<Vec<EarlyEvent>>>,
+    /// What arrived before the connection handlers ran, held back so that the handlers and hooks
+    /// they register see it; `None` once released.
+    early: Mutex<Option<Early>>,
     connected: AtomicBool,
     extensions: Mutex<http::Extensions>,
 }
@@ -204,7 +211,7 @@ impl Socket {
             disconnecting: RwLock::default(),
             disconnect: RwLock::default(),
             acks: Mutex::default(),
-            early: Mutex::new(Some(Vec::new())),
+            early: Mutex::new(Some(Early::default())),
             connected: AtomicBool::new(false),
             extensions: Mutex::default(),
         }))
@@ -461,29 +468,36 @@ impl Socket {
     /// An event from the client.
     pub(crate) fn on_event(&self, name: Str, args: Args, ack_id: Option<u64>) {
         if let Some(early) = self.0.early.lock().expect("early lock").as_mut() {
-            early.push((name, args, ack_id));
+            early.events.push((name, args, ack_id));
             return;
         }
         self.dispatch_event(name, args, ack_id);
     }
 
-    /// Delivers the events held back while the connection handlers ran, in order, then lets the
-    /// next ones through directly. (In Node the CONNECT reply and the connection listeners run in
-    /// one go, so no event can arrive between them; here the reply may be answered first.)
+    /// Delivers what was held back while the connection handlers ran, in order: the events,
+    /// then a disconnection if one came. From then on, both go through directly. (In Node the
+    /// CONNECT reply and the connection listeners run in one go, so nothing can arrive between
+    /// them; here the client may answer the reply first.)
     pub(crate) fn release_early_events(&self) {
         loop {
-            let batch = {
+            let (batch, close) = {
                 let mut early = self.0.early.lock().expect("early lock");
                 match early.as_mut() {
-                    Some(q) if !q.is_empty() => std::mem::take(q),
-                    _ => {
+                    Some(e) if !e.events.is_empty() => (std::mem::take(&mut e.events), None),
+                    Some(e) => {
+                        let close = e.close;
                         *early = None;
-                        return;
+                        (Vec::new(), close)
                     }
+                    None => return,
                 }
             };
             for (name, args, ack_id) in batch {
                 self.dispatch_event(name, args, ack_id);
+            }
+            if let Some(reason) = close {
+                self.on_close(reason);
+                return;
             }
         }
     }
@@ -517,6 +531,11 @@ impl Socket {
     /// Leaves the namespace: `disconnecting` hooks (rooms still joined), rooms and maps
     /// cleaned, pending acknowledgements failed, then `disconnect` handlers.
     pub(crate) fn on_close(&self, reason: DisconnectReason) {
+        if let Some(early) = self.0.early.lock().expect("early lock").as_mut() {
+            // The connection handlers have not run yet: their hooks will see this close.
+            early.close.get_or_insert(reason);
+            return;
+        }
         if !self.0.connected.swap(false, Ordering::AcqRel) {
             return;
         }

@@ -132,7 +132,7 @@ describe("v2 and v4 clients together", () => {
     const { socket } = await connectV2("/", { transports: ["websocket"] });
     let disconnected = false;
     socket.on("disconnect", () => (disconnected = true));
-    await sleep(1200); // pingInterval 300 ms + pingTimeout 200 ms, several times over
+    await sleep(3500); // pingInterval 1 s, pingTimeout 1 s: three heartbeats
     assert.equal(disconnected, false);
     assert.deepEqual(await ackV2(socket, "ack", "alive"), ["alive"]);
     socket.close();

@@ -1,8 +1,8 @@
 //! The Engine.IO server the `tests/node/engineio*.test.mjs` files run against.
 //!
 //! One port, several engines with different options, each at its own path:
-//! - `/engine.io/`: defaults except a 300 ms ping interval, 200 ms ping timeout and 500 ms
-//!   upgrade timeout, a cookie, and CORS for any origin;
+//! - `/engine.io/`: defaults except a 500 ms upgrade timeout, a cookie, and CORS for any origin;
+//! - `/fast/`: a 300 ms ping interval and 1 s ping timeout, for the heartbeat tests;
 //! - `/small/`: `max_http_buffer_size` of 100 bytes;
 //! - `/guarded/`: an `allow_request` hook that refuses requests without `x-token: secret`;
 //! - `/ws-only/`: WebSocket only; `/polling-only/`: long-polling only, no upgrades;
@@ -69,24 +69,31 @@ pub async fn start() -> TestServer {
     let echo = |reasons: &Reasons| Echo {
         reasons: reasons.clone(),
     };
-    let fast = || {
-        EngineIoConfig::default()
-            .ping_interval(Duration::from_millis(300))
-            .ping_timeout(Duration::from_millis(200))
-    };
+    // Default heartbeats (25 s) everywhere but `/fast/`: the raw-protocol tests assert exact
+    // payloads, which a ping must not slip into however slow the machine.
+    let calm = EngineIoConfig::default;
     let main = EngineIo::new(
-        fast()
+        calm()
             .upgrade_timeout(Duration::from_millis(500))
             .cookie(CookieOptions::default())
             .cors(CorsLayer::very_permissive()),
         echo(&reasons),
     );
+    // Heartbeats every 300 ms, 1 s for the pong: quick to time out, yet not so tight that a
+    // loaded machine times out a healthy client.
+    let fast = EngineIo::new(
+        calm()
+            .path("/fast")
+            .ping_interval(Duration::from_millis(300))
+            .ping_timeout(Duration::from_millis(1000)),
+        echo(&reasons),
+    );
     let small = EngineIo::new(
-        fast().path("/small").max_http_buffer_size(100),
+        calm().path("/small").max_http_buffer_size(100),
         echo(&reasons),
     );
     let guarded = EngineIo::new(
-        fast().path("/guarded").allow_request(|req| async move {
+        calm().path("/guarded").allow_request(|req| async move {
             match req.headers.get("x-token") {
                 Some(v) if v == "secret" => Ok(()),
                 _ => Err("a token is required".to_owned()),
@@ -95,19 +102,19 @@ pub async fn start() -> TestServer {
         echo(&reasons),
     );
     let ws_only = EngineIo::new(
-        fast()
+        calm()
             .path("/ws-only")
             .transports([TransportKind::WebSocket]),
         echo(&reasons),
     );
     let polling_only = EngineIo::new(
-        fast()
+        calm()
             .path("/polling-only")
             .transports([TransportKind::Polling])
             .allow_upgrades(false),
         echo(&reasons),
     );
-    let doomed = EngineIo::new(fast().path("/doomed"), echo(&reasons));
+    let doomed = EngineIo::new(calm().path("/doomed"), echo(&reasons));
 
     let control = Router::new()
         .route(
@@ -129,6 +136,7 @@ pub async fn start() -> TestServer {
 
     let app = Router::new()
         .merge(main.router())
+        .merge(fast.router())
         .merge(small.router())
         .merge(guarded.router())
         .merge(ws_only.router())

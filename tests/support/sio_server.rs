@@ -294,11 +294,14 @@ pub async fn start() -> TestServer {
             .engine(
                 EngineIoConfig::default()
                     .path("/socket.io")
-                    .ping_interval(Duration::from_millis(300))
-                    .ping_timeout(Duration::from_millis(200))
+                    // Heartbeats every second, 1 s for the pong: the ping-timeout tests stay
+                    // short, and no ping slips between the frames a raw-protocol test expects,
+                    // nor times out a healthy client, on a loaded machine.
+                    .ping_interval(Duration::from_millis(1000))
+                    .ping_timeout(Duration::from_millis(1000))
                     .allow_eio3(true),
             )
-            .connect_timeout(Duration::from_millis(500))
+            .connect_timeout(Duration::from_millis(2000))
             .ack_timeout(Duration::from_secs(2)),
     );
 
