@@ -13,16 +13,18 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// A `200` with a payload, as the reference writes it.
-pub(crate) fn text_response(body: Str) -> Response {
-    let mut res = Response::new(Body::from(body.into_bytes()));
+/// A `200` with a payload, as the reference writes it: its content type, and no caching.
+fn body_response(body: Body, content_type: &'static str) -> Response {
+    let mut res = Response::new(body);
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=UTF-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// A text payload.
+fn text_response(body: Str) -> Response {
+    body_response(Body::from(body.into_bytes()), "text/plain; charset=UTF-8")
 }
 
 /// A payload in the session's protocol: v4 text; v3 text, or binary when it carries binary
@@ -34,14 +36,10 @@ pub(crate) fn payload_response(socket: &EngineSocket, packets: &[Packet]) -> Res
     if socket.b64() || !payload::v3::has_binary(packets) {
         return text_response(payload::v3::encode_text(packets));
     }
-    let mut res = Response::new(Body::from(payload::v3::encode_binary(packets)));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    body_response(
+        Body::from(payload::v3::encode_binary(packets)),
+        "application/octet-stream",
+    )
 }
 
 /// A `GET`: waits for packets and answers with all that are queued.
