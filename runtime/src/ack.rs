@@ -2,8 +2,10 @@
 
 use crate::engineio::SendError;
 use crate::socket::Socket;
-use crate::socketio::{Args, EncodeError, encode};
+use crate::socket::SocketId;
+use crate::socketio::{Args, ArgsError, EncodeError, encode};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -66,6 +68,9 @@ pub enum AckError {
     /// The event name is reserved.
     #[error("\"{0}\" is a reserved event name")]
     ReservedEvent(String),
+    /// The answer does not have the type the event declares.
+    #[error("the acknowledgement does not have the declared type")]
+    InvalidAnswer(#[source] ArgsError),
 }
 
 impl From<crate::EmitError> for AckError {
@@ -78,14 +83,28 @@ impl From<crate::EmitError> for AckError {
     }
 }
 
-/// The answer to [`Socket::emit_with_ack`]: resolves with the client's arguments, or an error
-/// once the timeout passes or the socket disconnects. It never hangs.
-#[must_use = "the acknowledgement is lost unless awaited"]
-pub struct AckFuture {
-    inner: Pin<Box<dyn Future<Output = Result<Args, AckError>> + Send>>,
+type Decode<T> = fn(Args) -> Result<T, AckError>;
+
+fn keep(args: Args) -> Result<Args, AckError> {
+    Ok(args)
 }
 
-impl fmt::Debug for AckFuture {
+fn decode<T: DeserializeOwned>(args: Args) -> Result<T, AckError> {
+    crate::typed::decode_ack(args).map_err(AckError::InvalidAnswer)
+}
+
+/// The answer to an emit with an acknowledgement: resolves with the client's answer, or an
+/// error once the timeout passes or the socket disconnects. It never hangs.
+///
+/// Untyped, the answer is its [`Args`]; for a typed event, it is the declared type, decoded
+/// from the answer's first argument.
+#[must_use = "the acknowledgement is lost unless awaited"]
+pub struct AckFuture<T = Args> {
+    inner: Pin<Box<dyn Future<Output = Result<Args, AckError>> + Send>>,
+    decode: Decode<T>,
+}
+
+impl<T> fmt::Debug for AckFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AckFuture")
     }
@@ -101,19 +120,86 @@ impl AckFuture {
                     Err(_) => Err(AckError::Timeout),
                 }
             }),
+            decode: keep,
         }
     }
 
     pub(crate) fn failed(e: AckError) -> Self {
         AckFuture {
             inner: Box::pin(std::future::ready(Err(e))),
+            decode: keep,
+        }
+    }
+
+    /// The same answer, decoded into `T`.
+    pub(crate) fn decoded<T: DeserializeOwned>(self) -> AckFuture<T> {
+        AckFuture {
+            inner: self.inner,
+            decode: decode::<T>,
         }
     }
 }
 
-impl Future for AckFuture {
-    type Output = Result<Args, AckError>;
+impl<T> Future for AckFuture<T> {
+    type Output = Result<T, AckError>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.as_mut().poll(cx)
+        let decode = self.decode;
+        self.inner.as_mut().poll(cx).map(|r| r.and_then(decode))
+    }
+}
+
+/// The answers to a broadcast with acknowledgements: one entry per socket reached, each the
+/// socket's answer (its [`Args`] untyped, the declared type for a typed event) or why none came.
+pub type BroadcastAcks<T = Args> = Vec<(SocketId, Result<T, AckError>)>;
+
+/// The answers to a broadcast with acknowledgements, once every socket reached has answered or
+/// the timeout has passed. The packet is sent when the emit is called, not when this is awaited.
+#[must_use = "the acknowledgements are lost unless awaited"]
+pub struct BroadcastAckFuture<T = Args> {
+    inner: Pin<
+        Box<dyn Future<Output = Result<crate::adapter::AckResponses, crate::EmitError>> + Send>,
+    >,
+    decode: Decode<T>,
+}
+
+impl<T> fmt::Debug for BroadcastAckFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BroadcastAckFuture")
+    }
+}
+
+impl BroadcastAckFuture {
+    pub(crate) fn new(
+        inner: Pin<
+            Box<dyn Future<Output = Result<crate::adapter::AckResponses, crate::EmitError>> + Send>,
+        >,
+    ) -> Self {
+        BroadcastAckFuture {
+            inner,
+            decode: keep,
+        }
+    }
+
+    /// The same answers, decoded into `T`.
+    pub(crate) fn decoded<T: DeserializeOwned>(self) -> BroadcastAckFuture<T> {
+        BroadcastAckFuture {
+            inner: self.inner,
+            decode: decode::<T>,
+        }
+    }
+}
+
+impl<T> Future for BroadcastAckFuture<T> {
+    type Output = Result<BroadcastAcks<T>, crate::EmitError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let decode = self.decode;
+        self.inner.as_mut().poll(cx).map(|r| {
+            r.map(|answers| {
+                answers
+                    .into_iter()
+                    .map(|(id, answer)| (id, answer.and_then(decode)))
+                    .collect()
+            })
+        })
     }
 }

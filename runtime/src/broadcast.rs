@@ -1,12 +1,16 @@
 //! [`BroadcastOperator`]: emits to many sockets at once, selected by rooms.
 
+use crate::ack::BroadcastAckFuture;
 use crate::adapter::{BroadcastFlags, BroadcastOptions, IntoRooms};
 use crate::namespace::NamespaceInner;
 use crate::remote::RemoteSocket;
 use crate::socket::{EmitError, Socket, check_event};
 use crate::socketio::encode;
+use crate::typed::{EmitTarget, Events, Extensions, Untyped};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,14 +26,28 @@ use std::time::Duration;
 /// // Everyone in "room1" or "room2", but not in "muted".
 /// io.to(["room1", "room2"]).except("muted").emit("news", &"hello").unwrap();
 /// ```
-#[derive(Clone)]
-pub struct BroadcastOperator {
+///
+/// Typed, it emits the events of `S` with their declared types:
+/// `socket.to("room").emit().chat_message("ann", "hi")`.
+pub struct BroadcastOperator<C: ?Sized = Untyped, S: ?Sized = Untyped, D = Extensions> {
     ns: Arc<NamespaceInner>,
     opts: BroadcastOptions,
     timeout: Option<Duration>,
+    _types: PhantomData<fn(&C, &S) -> D>,
 }
 
-impl fmt::Debug for BroadcastOperator {
+impl<C: ?Sized, S: ?Sized, D> Clone for BroadcastOperator<C, S, D> {
+    fn clone(&self) -> Self {
+        BroadcastOperator {
+            ns: self.ns.clone(),
+            opts: self.opts.clone(),
+            timeout: self.timeout,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<C: ?Sized, S: ?Sized, D> fmt::Debug for BroadcastOperator<C, S, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BroadcastOperator")
             .field("nsp", &self.ns.name)
@@ -39,10 +57,7 @@ impl fmt::Debug for BroadcastOperator {
     }
 }
 
-/// The answers to a broadcast with acknowledgements: one entry per socket reached.
-pub type BroadcastAcks = crate::adapter::AckResponses;
-
-impl BroadcastOperator {
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> BroadcastOperator<C, S, D> {
     pub(crate) fn new(ns: Arc<NamespaceInner>) -> Self {
         BroadcastOperator {
             ns,
@@ -54,6 +69,7 @@ impl BroadcastOperator {
                 ..Default::default()
             },
             timeout: None,
+            _types: PhantomData,
         }
     }
 
@@ -98,47 +114,56 @@ impl BroadcastOperator {
         self
     }
 
-    /// Emits to every selected socket.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+    fn emit_untyped<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
         check_event(event)?;
         let packet = encode::event(&self.ns.name, event, args, None)?;
         self.ns.adapter().broadcast(&packet, &self.opts);
         Ok(())
     }
 
-    /// Emits to every selected socket and collects each one's acknowledgement, waiting at most
-    /// the timeout: sockets that do not answer in time have
-    /// [`AckError::Timeout`](crate::AckError::Timeout).
-    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+    fn emit_with_ack_untyped<T: Serialize + ?Sized>(
         &self,
         event: &str,
         args: &T,
-    ) -> Result<BroadcastAcks, EmitError> {
-        check_event(event)?;
-        // One id for every receiver, so that one encoding serves them all.
-        let id = self.ns.next_ack_id();
-        let packet = encode::event(&self.ns.name, event, args, Some(id))?;
+    ) -> BroadcastAckFuture {
+        let sent = check_event(event).and_then(|()| {
+            // One id for every receiver, so that one encoding serves them all.
+            let id = self.ns.next_ack_id();
+            let packet = encode::event(&self.ns.name, event, args, Some(id))?;
+            Ok((id, packet))
+        });
+        let (id, packet) = match sent {
+            Ok(p) => p,
+            Err(e) => return BroadcastAckFuture::new(Box::pin(std::future::ready(Err(e)))),
+        };
         let timeout = self.timeout.unwrap_or_else(|| self.ns.ack_timeout());
-        Ok(self
+        let answers = self
             .ns
             .adapter()
-            .broadcast_with_ack(&packet, id, &self.opts, timeout)
-            .await)
+            .broadcast_with_ack(&packet, id, &self.opts, timeout);
+        BroadcastAckFuture::new(Box::pin(async move { Ok(answers.await) }))
     }
 
     /// The selected sockets connected to this node, as handles.
-    pub fn sockets(&self) -> Vec<Socket> {
+    pub fn sockets(&self) -> Vec<Socket<C, S, D>> {
         self.ns
             .adapter()
             .local_sockets(&self.opts)
             .into_iter()
             .filter_map(|sid| self.ns.get(sid))
+            .map(|s| s.cast())
             .collect()
     }
 
     /// The selected sockets, wherever they are connected (`fetchSockets()`).
-    pub async fn fetch_sockets(&self) -> Vec<RemoteSocket> {
-        self.ns.adapter().fetch_sockets(&self.opts).await
+    pub async fn fetch_sockets(&self) -> Vec<RemoteSocket<S, D>> {
+        self.ns
+            .adapter()
+            .fetch_sockets(&self.opts)
+            .await
+            .into_iter()
+            .map(RemoteSocket::cast)
+            .collect()
     }
 
     /// Makes the selected sockets join `rooms`.
@@ -158,5 +183,50 @@ impl BroadcastOperator {
     /// Disconnects the selected sockets (with `close`, their whole connections).
     pub fn disconnect_sockets(&self, close: bool) {
         self.ns.adapter().disconnect_sockets(&self.opts, close);
+    }
+}
+
+impl<C: ?Sized + 'static, D: 'static> BroadcastOperator<C, Untyped, D> {
+    /// Emits to every selected socket.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        self.emit_untyped(event, args)
+    }
+
+    /// Emits to every selected socket and collects each one's acknowledgement, waiting at most
+    /// the timeout: sockets that do not answer in time have
+    /// [`AckError::Timeout`](crate::AckError::Timeout).
+    pub fn emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> BroadcastAckFuture {
+        self.emit_with_ack_untyped(event, args)
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> BroadcastOperator<C, S, D> {
+    /// The events of `S`, one method each, emitted to every selected socket; those with an
+    /// acknowledgement resolve to every socket's answer, decoded into the declared type.
+    pub fn emit(self) -> S::Emitter<Self> {
+        S::emitter(self)
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
+    for BroadcastOperator<C, S, D>
+{
+    type Emitted = Result<(), EmitError>;
+    type Acked<T: DeserializeOwned + Send + 'static> = BroadcastAckFuture<T>;
+
+    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+        self.emit_untyped(event, args)
+    }
+
+    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Acked<T> {
+        self.emit_with_ack_untyped(event, args).decoded()
     }
 }

@@ -40,15 +40,25 @@ mod remote;
 mod serve;
 mod server;
 mod socket;
+pub mod typed;
 
-pub use ack::{AckError, AckFuture, AckSender};
-pub use broadcast::{BroadcastAcks, BroadcastOperator};
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use ack::{AckError, AckFuture, AckSender, BroadcastAckFuture, BroadcastAcks};
+pub use broadcast::BroadcastOperator;
 pub use engineio::{Sid, Str};
-pub use namespace::{MiddlewareError, Namespace};
+pub use namespace::{MiddlewareError, Namespace, ServerSideEmit};
 pub use remote::RemoteSocket;
 pub use server::{DynamicNamespace, Server, ServerConfig};
-pub use socket::{DisconnectReason, EmitError, Handshake, Socket, SocketId, SocketTimeout};
+pub use socket::{
+    DataGuard, DisconnectReason, EmitError, Handshake, Socket, SocketId, SocketTimeout,
+};
 pub use socketio::Args;
+pub use typed::{Ack, EventError, Extensions, Untyped};
+
+pub use socketry_macros::events;
 
 /// CORS configuration, re-exported from `tower-http` for
 /// [`EngineIoConfig::cors`](engineio::EngineIoConfig::cors).

@@ -12,10 +12,13 @@ use crate::socket::Socket;
 use crate::socket::SocketId;
 use crate::socketio::packet::PacketType;
 use crate::socketio::{Args, EncodedPacket, encode};
+use crate::typed::{EmitTarget, EventError, Events, Extensions, Untyped};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
@@ -55,34 +58,59 @@ impl fmt::Display for MiddlewareError {
 
 impl std::error::Error for MiddlewareError {}
 
+type EventErrorHook = Arc<dyn Fn(&Socket, &EventError) + Send + Sync>;
+
 /// What a namespace runs for each new socket; shared by the children of a dynamic namespace.
 #[derive(Default)]
 pub(crate) struct Hooks {
     pub(crate) middlewares: RwLock<Vec<Middleware>>,
     pub(crate) on_connection: RwLock<Vec<ConnectionHandler>>,
+    event_error: RwLock<Option<EventErrorHook>>,
 }
 
 impl Hooks {
-    pub(crate) fn add_connection_handler<F, Fut>(&self, handler: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+    pub(crate) fn add_connection_handler<
+        C: ?Sized + 'static,
+        S: ?Sized + 'static,
+        D: 'static,
+        F,
+        Fut,
+    >(
+        &self,
+        handler: F,
+    ) where
+        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.on_connection
             .write()
             .expect("hooks lock")
-            .push(Arc::new(move |s| Box::pin(handler(s))));
+            .push(Arc::new(move |s: Socket| Box::pin(handler(s.cast()))));
     }
 
-    pub(crate) fn add_middleware<F, Fut>(&self, middleware: F)
-    where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+    pub(crate) fn add_middleware<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static, F, Fut>(
+        &self,
+        middleware: F,
+    ) where
+        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
     {
         self.middlewares
             .write()
             .expect("hooks lock")
-            .push(Arc::new(move |s| Box::pin(middleware(s))));
+            .push(Arc::new(move |s: Socket| Box::pin(middleware(s.cast()))));
+    }
+
+    pub(crate) fn set_event_error<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static>(
+        &self,
+        hook: impl Fn(&Socket<C, S, D>, &EventError) + Send + Sync + 'static,
+    ) {
+        *self.event_error.write().expect("hooks lock") =
+            Some(Arc::new(move |s: &Socket, e| hook(&s.cast(), e)));
+    }
+
+    pub(crate) fn event_error(&self) -> Option<EventErrorHook> {
+        self.event_error.read().expect("hooks lock").clone()
     }
 }
 
@@ -154,7 +182,11 @@ impl NamespaceInner {
 
     /// A client's `CONNECT`: runs the middlewares, then admits the socket or refuses it.
     pub(crate) async fn connect(self: Arc<Self>, client: Arc<Client>, auth: serde_json::Value) {
-        let socket = Socket::new(self.clone(), client.clone(), auth);
+        let data = self.server.upgrade().map_or_else(
+            || Box::new(Extensions::new()) as Box<dyn std::any::Any + Send>,
+            |s| (s.new_data)(),
+        );
+        let socket = Socket::new(self.clone(), client.clone(), auth, data);
         let middlewares = self.hooks.middlewares.read().expect("hooks lock").clone();
         for mw in middlewares {
             let result = match futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
@@ -268,7 +300,7 @@ impl LocalNamespace for NamespaceInner {
         targets
             .iter()
             .filter_map(|id| sockets.get(id))
-            .map(|s| RemoteSocket::new(s.id(), s.handshake().clone(), s.rooms(), me.clone()))
+            .map(|s| RemoteSocket::new(s, me.clone()))
             .collect()
     }
 
@@ -290,10 +322,20 @@ impl LocalNamespace for NamespaceInner {
 
 /// A namespace (`io.of("/chat")`): its sockets, its middlewares, its connection handlers and
 /// broadcasts to its rooms. Cheap to clone.
-#[derive(Clone)]
-pub struct Namespace(pub(crate) Arc<NamespaceInner>);
+///
+/// Its type parameters are its [`Server`](crate::Server)'s.
+pub struct Namespace<C: ?Sized = Untyped, S: ?Sized = Untyped, I: ?Sized = Untyped, D = Extensions>(
+    pub(crate) Arc<NamespaceInner>,
+    PhantomData<fn(&C, &S, &I) -> D>,
+);
 
-impl fmt::Debug for Namespace {
+impl<C: ?Sized, S: ?Sized, I: ?Sized, D> Clone for Namespace<C, S, I, D> {
+    fn clone(&self) -> Self {
+        Namespace(self.0.clone(), PhantomData)
+    }
+}
+
+impl<C: ?Sized, S: ?Sized, I: ?Sized, D> fmt::Debug for Namespace<C, S, I, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Namespace")
             .field("name", &self.0.name)
@@ -305,7 +347,13 @@ impl fmt::Debug for Namespace {
     }
 }
 
-impl Namespace {
+impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static>
+    Namespace<C, S, I, D>
+{
+    pub(crate) fn from_inner(inner: Arc<NamespaceInner>) -> Self {
+        Namespace(inner, PhantomData)
+    }
+
     /// The name (`/`, `/chat`, …).
     pub fn name(&self) -> &str {
         &self.0.name
@@ -314,7 +362,7 @@ impl Namespace {
     /// Registers a handler run for every socket that joins (after the middlewares accept it).
     pub fn on_connection<F, Fut>(&self, handler: F) -> &Self
     where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.0.hooks.add_connection_handler(handler);
@@ -327,21 +375,33 @@ impl Namespace {
     /// given data, not emitted to.
     pub fn middleware<F, Fut>(&self, middleware: F) -> &Self
     where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
     {
         self.0.hooks.add_middleware(middleware);
         self
     }
 
+    /// Sets the hook called when a typed event arrives with arguments that do not match its
+    /// declared types. The event's handler is not called and the socket stays connected; a
+    /// client that asked for an acknowledgement gets one argument, `{"error": "<why>"}`.
+    /// Without a hook, the mismatch is only logged (`warn`).
+    pub fn on_event_error(
+        &self,
+        hook: impl Fn(&Socket<C, S, D>, &EventError) + Send + Sync + 'static,
+    ) -> &Self {
+        self.0.hooks.set_event_error(hook);
+        self
+    }
+
     /// The sockets connected on this node.
-    pub fn sockets(&self) -> Vec<Socket> {
-        self.0.all()
+    pub fn sockets(&self) -> Vec<Socket<C, S, D>> {
+        self.0.all().iter().map(Socket::cast).collect()
     }
 
     /// The socket with this id, if connected here.
-    pub fn socket(&self, id: SocketId) -> Option<Socket> {
-        self.0.get(id)
+    pub fn socket(&self, id: SocketId) -> Option<Socket<C, S, D>> {
+        self.0.get(id).map(|s| s.cast())
     }
 
     /// The adapter holding this namespace's rooms.
@@ -355,25 +415,32 @@ impl Namespace {
     }
 
     /// A broadcast to every socket of the namespace.
-    pub fn broadcast(&self) -> BroadcastOperator {
+    pub fn broadcast(&self) -> BroadcastOperator<C, S, D> {
         BroadcastOperator::new(self.0.clone())
     }
 
     /// A broadcast to the sockets in `rooms`.
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.broadcast().to(rooms)
     }
 
     /// Same as [`to`](Self::to).
-    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.to(rooms)
     }
 
     /// A broadcast to the sockets outside `rooms`.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.broadcast().except(rooms)
     }
 
+    /// Disconnects every socket of the namespace.
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.broadcast().disconnect_sockets(close)
+    }
+}
+
+impl<C: ?Sized + 'static, I: ?Sized + 'static, D: 'static> Namespace<C, Untyped, I, D> {
     /// Emits to every socket of the namespace.
     pub fn emit<T: Serialize + ?Sized>(
         &self,
@@ -382,7 +449,18 @@ impl Namespace {
     ) -> Result<(), crate::EmitError> {
         self.broadcast().emit(event, args)
     }
+}
 
+impl<C: ?Sized + 'static, S: ?Sized + Events, I: ?Sized + 'static, D: 'static>
+    Namespace<C, S, I, D>
+{
+    /// The events of `S`, one method each, emitted to every socket of the namespace.
+    pub fn emit(&self) -> S::Emitter<BroadcastOperator<C, S, D>> {
+        S::emitter(self.broadcast())
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Namespace<C, S, Untyped, D> {
     /// Emits an event to the other servers of the cluster (`serverSideEmit`). The in-memory
     /// adapter has none and answers [`AdapterError::Unsupported`](crate::adapter::AdapterError).
     pub fn server_side_emit<T: Serialize + ?Sized>(
@@ -390,13 +468,64 @@ impl Namespace {
         event: &str,
         args: &T,
     ) -> Result<(), crate::adapter::AdapterError> {
-        let packet = encode::event(&self.0.name, event, args, None)
+        ServerSideEmit { ns: self.0.clone() }.emit_untyped(event, args)
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + Events, D: 'static>
+    Namespace<C, S, I, D>
+{
+    /// The inter-server events of `I`, one method each, sent to the other servers of the
+    /// cluster (`serverSideEmit`). The in-memory adapter has none and answers
+    /// [`AdapterError::Unsupported`](crate::adapter::AdapterError).
+    pub fn server_side_emit(&self) -> I::Emitter<ServerSideEmit> {
+        I::emitter(ServerSideEmit { ns: self.0.clone() })
+    }
+}
+
+/// The target of a typed [`Namespace::server_side_emit`]: the other servers of the cluster.
+pub struct ServerSideEmit {
+    ns: Arc<NamespaceInner>,
+}
+
+impl fmt::Debug for ServerSideEmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSideEmit")
+            .field("nsp", &self.ns.name)
+            .finish()
+    }
+}
+
+impl ServerSideEmit {
+    fn emit_untyped<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), crate::adapter::AdapterError> {
+        let packet = encode::event(&self.ns.name, event, args, None)
             .map_err(|_| crate::adapter::AdapterError::Unsupported("non-JSON serverSideEmit()"))?;
-        self.0.adapter().server_side_emit(&packet)
+        self.ns.adapter().server_side_emit(&packet)
+    }
+}
+
+impl EmitTarget for ServerSideEmit {
+    type Emitted = Result<(), crate::adapter::AdapterError>;
+    /// Answers from the other servers are not collected yet: no adapter here forwards
+    /// `serverSideEmitWithAck`.
+    type Acked<T: DeserializeOwned + Send + 'static> =
+        std::future::Ready<Result<Vec<T>, crate::adapter::AdapterError>>;
+
+    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+        self.emit_untyped(event, args)
     }
 
-    /// Disconnects every socket of the namespace.
-    pub fn disconnect_sockets(&self, close: bool) {
-        self.broadcast().disconnect_sockets(close)
+    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+        &self,
+        _event: &'static str,
+        _args: &A,
+    ) -> Self::Acked<T> {
+        std::future::ready(Err(crate::adapter::AdapterError::Unsupported(
+            "serverSideEmitWithAck()",
+        )))
     }
 }

@@ -3,18 +3,21 @@
 use crate::adapter::{IntoRooms, Room};
 use crate::broadcast::BroadcastOperator;
 use crate::namespace::NamespaceInner;
-use crate::socket::SocketId;
-use crate::socket::{EmitError, Handshake};
+use crate::socket::{EmitError, Handshake, Socket, SocketId};
+use crate::typed::{Events, Extensions, Untyped};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// A socket found by `fetch_sockets`: what it is (id, handshake, rooms) and what can be done to
 /// it from any server of the cluster (emit, join, leave, disconnect), routed through the
 /// adapter like a broadcast to the room named by its id.
-#[derive(Clone)]
-pub struct RemoteSocket {
+///
+/// `S` is the server-to-client events it can be sent, `D` its data type, as on its
+/// [`Socket`].
+pub struct RemoteSocket<S: ?Sized = Untyped, D = Extensions> {
     /// The socket id.
     pub id: SocketId,
     /// Its handshake.
@@ -22,9 +25,25 @@ pub struct RemoteSocket {
     /// The rooms it was in when fetched.
     pub rooms: HashSet<Room>,
     ns: Arc<NamespaceInner>,
+    /// The socket itself when it is connected to this node.
+    local: Option<Socket>,
+    _types: PhantomData<fn(&S) -> D>,
 }
 
-impl fmt::Debug for RemoteSocket {
+impl<S: ?Sized, D> Clone for RemoteSocket<S, D> {
+    fn clone(&self) -> Self {
+        RemoteSocket {
+            id: self.id.clone(),
+            handshake: self.handshake.clone(),
+            rooms: self.rooms.clone(),
+            ns: self.ns.clone(),
+            local: self.local.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<S: ?Sized, D> fmt::Debug for RemoteSocket<S, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteSocket")
             .field("id", &self.id)
@@ -35,17 +54,28 @@ impl fmt::Debug for RemoteSocket {
 }
 
 impl RemoteSocket {
-    pub(crate) fn new(
-        id: SocketId,
-        handshake: Handshake,
-        rooms: HashSet<Room>,
-        ns: Arc<NamespaceInner>,
-    ) -> Self {
+    pub(crate) fn new(socket: &Socket, ns: Arc<NamespaceInner>) -> Self {
         RemoteSocket {
-            id,
-            handshake,
-            rooms,
+            id: socket.id(),
+            handshake: socket.handshake().clone(),
+            rooms: socket.rooms(),
             ns,
+            local: Some(socket.clone()),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<S: ?Sized + 'static, D: 'static> RemoteSocket<S, D> {
+    /// The same socket seen with other type parameters.
+    pub(crate) fn cast<S2: ?Sized, D2>(self) -> RemoteSocket<S2, D2> {
+        RemoteSocket {
+            id: self.id,
+            handshake: self.handshake,
+            rooms: self.rooms,
+            ns: self.ns,
+            local: self.local,
+            _types: PhantomData,
         }
     }
 
@@ -54,13 +84,18 @@ impl RemoteSocket {
         &self.ns.name
     }
 
-    fn only(&self) -> BroadcastOperator {
+    fn only(&self) -> BroadcastOperator<Untyped, S, D> {
         BroadcastOperator::new(self.ns.clone()).to(self.id.clone())
     }
 
-    /// Emits to this socket.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
-        self.only().emit(event, args)
+    /// Its data, when it is connected to this node (a copy, taken now).
+    pub fn data(&self) -> Option<D>
+    where
+        D: Clone,
+    {
+        let socket: Socket<Untyped, Untyped, D> = self.local.as_ref()?.cast();
+        let data = socket.data().clone();
+        Some(data)
     }
 
     /// Makes it join rooms.
@@ -76,5 +111,19 @@ impl RemoteSocket {
     /// Disconnects it (with `close`, its whole connection).
     pub fn disconnect(&self, close: bool) {
         self.only().disconnect_sockets(close)
+    }
+}
+
+impl<D: 'static> RemoteSocket<Untyped, D> {
+    /// Emits to this socket.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        self.only().emit(event, args)
+    }
+}
+
+impl<S: ?Sized + Events, D: 'static> RemoteSocket<S, D> {
+    /// The events of `S`, one method each, emitted to this socket.
+    pub fn emit(&self) -> S::Emitter<BroadcastOperator<Untyped, S, D>> {
+        S::emitter(self.only())
     }
 }

@@ -11,10 +11,13 @@ use crate::namespace::{Hooks, MiddlewareError, Namespace, NamespaceInner};
 use crate::socket::{EmitError, Socket};
 use crate::socketio::encode;
 use crate::socketio::packet::PacketType;
+use crate::typed::{Events, Extensions, Untyped};
 use serde::Serialize;
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
@@ -97,6 +100,8 @@ struct Parent {
 
 pub(crate) struct ServerInner {
     pub(crate) config: ServerConfig,
+    /// Makes a new socket's data: the default value of the server's data type.
+    pub(crate) new_data: fn() -> Box<dyn Any + Send>,
     pub(crate) adapter: AdapterFactory,
     namespaces: RwLock<HashMap<Str, Arc<NamespaceInner>>>,
     parents: RwLock<Vec<Arc<Parent>>>,
@@ -245,10 +250,54 @@ impl EngineHandler for Bridge {
 ///     io.serve("127.0.0.1:3000").await
 /// }
 /// ```
-#[derive(Clone)]
-pub struct Server(Arc<ServerInner>);
+///
+/// # Typed events
+///
+/// The type parameters are the counterpart of TypeScript's
+/// `Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>`: `C`,
+/// the events clients send, `S`, the events the server sends, `I`, the events servers of a
+/// cluster send each other, each `dyn Trait` for a trait under [`#[events]`](crate::events)
+/// (or [`Untyped`]), and `D`, the type of `socket.data`. They flow to every namespace, socket
+/// and broadcast of the server, so that only declared events can be emitted or handled, each
+/// with exactly its declared types.
+///
+/// ```no_run
+/// use socketry::{Server, ServerConfig, Socket, events};
+///
+/// #[events]
+/// trait ClientEvents {
+///     fn hello(name: String);
+/// }
+///
+/// #[events]
+/// trait ServerEvents {
+///     fn welcome(text: String);
+/// }
+///
+/// type Io = Server<dyn ClientEvents, dyn ServerEvents>;
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let io = Io::typed(ServerConfig::default());
+/// io.of("/").on_connection(|socket| async move {
+///     socket.on().hello(|socket, name| async move {
+///         let _ = socket.emit().welcome(&format!("hello {name}"));
+///     });
+/// });
+/// io.serve("127.0.0.1:3000").await
+/// # }
+/// ```
+pub struct Server<C: ?Sized = Untyped, S: ?Sized = Untyped, I: ?Sized = Untyped, D = Extensions>(
+    Arc<ServerInner>,
+    PhantomData<fn(&C, &S, &I) -> D>,
+);
 
-impl fmt::Debug for Server {
+impl<C: ?Sized, S: ?Sized, I: ?Sized, D> Clone for Server<C, S, I, D> {
+    fn clone(&self) -> Self {
+        Server(self.0.clone(), PhantomData)
+    }
+}
+
+impl<C: ?Sized, S: ?Sized, I: ?Sized, D> fmt::Debug for Server<C, S, I, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("config", &self.0.config)
@@ -261,56 +310,69 @@ impl fmt::Debug for Server {
 }
 
 impl Server {
-    /// A server with these options. The main namespace `/` exists from the start.
+    /// An untyped server with these options. The main namespace `/` exists from the start.
     pub fn new(config: ServerConfig) -> Self {
+        Server::typed(config)
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: Default + Send + 'static>
+    Server<C, S, I, D>
+{
+    /// A server with these options and the events and data type of its type parameters (each
+    /// socket's data starts as `D::default()`). The main namespace `/` exists from the start.
+    pub fn typed(config: ServerConfig) -> Self {
         let inner = Arc::new_cyclic(|weak: &Weak<ServerInner>| ServerInner {
             adapter: config.adapter.clone(),
             engine: EngineIo::with_handler(config.engine.clone(), Arc::new(Bridge(weak.clone()))),
             config,
+            new_data: || Box::new(D::default()),
             namespaces: RwLock::default(),
             parents: RwLock::default(),
             clients: RwLock::default(),
         });
         inner.namespace("/");
-        Server(inner)
+        Server(inner, PhantomData)
     }
+}
 
+impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> Server<C, S, I, D> {
     /// The options in force.
     pub fn config(&self) -> &ServerConfig {
         &self.0.config
     }
 
     /// The namespace `name`, created if needed.
-    pub fn of(&self, name: &str) -> Namespace {
+    pub fn of(&self, name: &str) -> Namespace<C, S, I, D> {
         let name = if name.starts_with('/') {
             name.to_owned()
         } else {
             format!("/{name}")
         };
-        Namespace(self.0.namespace(&name))
+        Namespace::from_inner(self.0.namespace(&name))
     }
 
     /// The namespace `name` if it exists (static, or a dynamic one already joined); unlike
     /// [`of`](Self::of), never creates it.
-    pub fn namespace(&self, name: &str) -> Option<Namespace> {
+    pub fn namespace(&self, name: &str) -> Option<Namespace<C, S, I, D>> {
         self.0
             .namespaces
             .read()
             .expect("namespaces lock")
             .get(name)
             .cloned()
-            .map(Namespace)
+            .map(Namespace::from_inner)
     }
 
     /// A dynamic namespace: every name matching `pattern` becomes a namespace when a client
     /// first joins it, sharing the handlers and middlewares registered on the returned value.
-    pub fn dynamic_namespace(&self, pattern: regex::Regex) -> DynamicNamespace {
+    pub fn dynamic_namespace(&self, pattern: regex::Regex) -> DynamicNamespace<C, S, I, D> {
         self.add_parent(Matcher::Regex(pattern))
     }
 
     /// A dynamic namespace decided by an async predicate over the name and the `CONNECT` auth
     /// payload.
-    pub fn dynamic_namespace_with<F, Fut>(&self, predicate: F) -> DynamicNamespace
+    pub fn dynamic_namespace_with<F, Fut>(&self, predicate: F) -> DynamicNamespace<C, S, I, D>
     where
         F: Fn(&str, &serde_json::Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = bool> + Send + 'static,
@@ -320,7 +382,7 @@ impl Server {
         })))
     }
 
-    fn add_parent(&self, matcher: Matcher) -> DynamicNamespace {
+    fn add_parent(&self, matcher: Matcher) -> DynamicNamespace<C, S, I, D> {
         let parent = Arc::new(Parent {
             matcher,
             hooks: Arc::default(),
@@ -332,6 +394,7 @@ impl Server {
             .push(parent.clone());
         DynamicNamespace {
             hooks: parent.hooks.clone(),
+            _types: PhantomData,
         }
     }
 
@@ -360,58 +423,83 @@ impl Server {
         self.0.engine.shutdown();
     }
 
-    fn main(&self) -> Namespace {
+    fn main(&self) -> Namespace<C, S, I, D> {
         self.of("/")
     }
 
-    /// Emits to every socket of the main namespace.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
-        self.main().emit(event, args)
-    }
-
     /// A broadcast to the main namespace's sockets in `rooms`.
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.main().to(rooms)
     }
 
     /// Same as [`to`](Self::to).
-    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.to(rooms)
     }
 
     /// A broadcast to the main namespace's sockets outside `rooms`.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.main().except(rooms)
     }
 
     /// A broadcast to every socket of the main namespace, to refine with operators.
-    pub fn broadcast(&self) -> BroadcastOperator {
+    pub fn broadcast(&self) -> BroadcastOperator<C, S, D> {
         self.main().broadcast()
     }
 
     /// The main namespace's sockets on this node.
-    pub fn sockets(&self) -> Vec<Socket> {
+    pub fn sockets(&self) -> Vec<Socket<C, S, D>> {
         self.main().sockets()
     }
 }
 
-/// The handlers and middlewares shared by every namespace of a dynamic namespace.
-#[derive(Clone)]
-pub struct DynamicNamespace {
-    hooks: Arc<Hooks>,
+impl<C: ?Sized + 'static, I: ?Sized + 'static, D: 'static> Server<C, Untyped, I, D> {
+    /// Emits to every socket of the main namespace.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        self.main().emit(event, args)
+    }
 }
 
-impl fmt::Debug for DynamicNamespace {
+impl<C: ?Sized + 'static, S: ?Sized + Events, I: ?Sized + 'static, D: 'static> Server<C, S, I, D> {
+    /// The events of `S`, one method each, emitted to every socket of the main namespace.
+    pub fn emit(&self) -> S::Emitter<BroadcastOperator<C, S, D>> {
+        S::emitter(self.broadcast())
+    }
+}
+
+/// The handlers and middlewares shared by every namespace of a dynamic namespace.
+pub struct DynamicNamespace<
+    C: ?Sized = Untyped,
+    S: ?Sized = Untyped,
+    I: ?Sized = Untyped,
+    D = Extensions,
+> {
+    hooks: Arc<Hooks>,
+    _types: PhantomData<fn(&C, &S, &I) -> D>,
+}
+
+impl<C: ?Sized, S: ?Sized, I: ?Sized, D> Clone for DynamicNamespace<C, S, I, D> {
+    fn clone(&self) -> Self {
+        DynamicNamespace {
+            hooks: self.hooks.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<C: ?Sized, S: ?Sized, I: ?Sized, D> fmt::Debug for DynamicNamespace<C, S, I, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DynamicNamespace")
     }
 }
 
-impl DynamicNamespace {
+impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static>
+    DynamicNamespace<C, S, I, D>
+{
     /// Registers a connection handler for every matching namespace.
     pub fn on_connection<F, Fut>(&self, handler: F) -> &Self
     where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.hooks.add_connection_handler(handler);
@@ -421,10 +509,20 @@ impl DynamicNamespace {
     /// Adds a middleware for every matching namespace.
     pub fn middleware<F, Fut>(&self, middleware: F) -> &Self
     where
-        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
     {
         self.hooks.add_middleware(middleware);
+        self
+    }
+
+    /// Sets the hook for typed events whose arguments do not match, for every matching
+    /// namespace (see [`Namespace::on_event_error`]).
+    pub fn on_event_error(
+        &self,
+        hook: impl Fn(&Socket<C, S, D>, &crate::EventError) + Send + Sync + 'static,
+    ) -> &Self {
+        self.hooks.set_event_error(hook);
         self
     }
 }

@@ -9,10 +9,14 @@ use crate::handler::{self, AnyHandler, DisconnectHandler, DisconnectingHandler, 
 use crate::namespace::NamespaceInner;
 use crate::socketio::packet::{PacketType, RESERVED_EVENTS};
 use crate::socketio::{Args, EncodedPacket, encode};
+use crate::typed::{EmitTarget, EventArgs, EventError, Events, Extensions, HandledBy, Untyped};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
@@ -141,10 +145,16 @@ pub(crate) struct SocketInner {
     /// they register see it; `None` once released.
     early: Mutex<Option<Early>>,
     connected: AtomicBool,
-    extensions: Mutex<http::Extensions>,
+    /// `socket.data`: the server's data type, boxed so that this struct needs no parameter.
+    data: Mutex<Box<dyn Any + Send>>,
 }
 
 /// A client connected to a namespace. Cheap to clone: clones are the same socket.
+///
+/// Its type parameters are those of its [`Server`](crate::Server): `C`, the events the client
+/// sends (handled with [`on`](Self::on)), `S`, the events the server sends (emitted with
+/// [`emit`](Self::emit)), and `D`, its [`data`](Self::data). All default to untyped: events
+/// named by strings, arguments as [`Args`], data as [`Extensions`].
 ///
 /// ```no_run
 /// # use socketry::{Server, Socket};
@@ -157,20 +167,28 @@ pub(crate) struct SocketInner {
 ///     });
 /// });
 /// ```
-#[derive(Clone)]
-pub struct Socket(pub(crate) Arc<SocketInner>);
+pub struct Socket<C: ?Sized = Untyped, S: ?Sized = Untyped, D = Extensions>(
+    pub(crate) Arc<SocketInner>,
+    PhantomData<fn(&C, &S) -> D>,
+);
 
-impl fmt::Debug for Socket {
+impl<C: ?Sized, S: ?Sized, D> Clone for Socket<C, S, D> {
+    fn clone(&self) -> Self {
+        Socket(self.0.clone(), PhantomData)
+    }
+}
+
+impl<C: ?Sized, S: ?Sized, D> fmt::Debug for Socket<C, S, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Socket")
             .field("id", &self.0.id)
-            .field("nsp", &self.ns())
-            .field("connected", &self.connected())
+            .field("nsp", &self.0.ns.name)
+            .field("connected", &self.0.connected.load(Ordering::Acquire))
             .finish()
     }
 }
 
-impl PartialEq for Socket {
+impl<C: ?Sized, S: ?Sized, D> PartialEq for Socket<C, S, D> {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
@@ -181,6 +199,7 @@ impl Socket {
         ns: Arc<NamespaceInner>,
         client: Arc<Client>,
         auth: serde_json::Value,
+        data: Box<dyn Any + Send>,
     ) -> Self {
         let req = client.engine().request();
         let query = req
@@ -200,7 +219,7 @@ impl Socket {
             xdomain: req.headers.contains_key(http::header::ORIGIN),
             auth,
         };
-        Socket(Arc::new(SocketInner {
+        Socket::from_inner(Arc::new(SocketInner {
             id: socket_id(&ns.name, client.engine()),
             ns,
             client,
@@ -213,8 +232,25 @@ impl Socket {
             acks: Mutex::default(),
             early: Mutex::new(Some(Early::default())),
             connected: AtomicBool::new(false),
-            extensions: Mutex::default(),
+            data: Mutex::new(data),
         }))
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
+    pub(crate) fn from_inner(inner: Arc<SocketInner>) -> Self {
+        Socket(inner, PhantomData)
+    }
+
+    /// The same socket seen with other type parameters (free: they exist only for the compiler).
+    pub(crate) fn cast<C2: ?Sized, S2: ?Sized, D2>(&self) -> Socket<C2, S2, D2> {
+        Socket(self.0.clone(), PhantomData)
+    }
+
+    /// The same socket without its event types, for events whose names are known only at run
+    /// time: untyped [`on`](Socket::on) and [`emit`](Socket::emit). The data type stays.
+    pub fn untyped(&self) -> Socket<Untyped, Untyped, D> {
+        self.cast()
     }
 
     /// The socket id: the room it is alone in. For Socket.IO v5 clients it is random, distinct
@@ -243,21 +279,13 @@ impl Socket {
         self.0.client.engine()
     }
 
-    /// Registers the handler of event `event`, replacing any previous one.
-    ///
-    /// It receives the socket, the arguments, and an [`AckSender`] when the client asked for an
-    /// acknowledgement.
-    pub fn on<F, Fut>(&self, event: impl Into<Str>, handler: F)
-    where
-        F: Fn(Socket, Args, Option<AckSender>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let handler: EventHandler = Arc::new(move |s, a, ack| Box::pin(handler(s, a, ack)));
+    /// Registers the untyped handler of `event`, replacing any previous one.
+    pub(crate) fn register_handler(&self, event: Str, handler: EventHandler) {
         self.0
             .handlers
             .write()
             .expect("handlers lock")
-            .insert(event.into(), handler);
+            .insert(event, handler);
     }
 
     /// Removes the handler of `event`.
@@ -269,53 +297,48 @@ impl Socket {
             .remove(event);
     }
 
-    /// A listener called with every incoming event, before its handler.
-    pub fn on_any(&self, listener: impl Fn(&Socket, &str, &Args) + Send + Sync + 'static) {
-        self.0
-            .any
-            .write()
-            .expect("any lock")
-            .push(Arc::new(listener));
+    /// A listener called with every incoming event, before its handler (typed or not), with
+    /// the arguments as received.
+    pub fn on_any(&self, listener: impl Fn(&Self, &str, &Args) + Send + Sync + 'static) {
+        self.0.any.write().expect("any lock").push(Arc::new(
+            move |s: &Socket, e: &str, a: &Args| listener(&s.cast(), e, a),
+        ));
     }
 
     /// A listener called with every event emitted to this socket alone (not broadcasts).
-    pub fn on_any_outgoing(&self, listener: impl Fn(&Socket, &str, &Args) + Send + Sync + 'static) {
+    pub fn on_any_outgoing(&self, listener: impl Fn(&Self, &str, &Args) + Send + Sync + 'static) {
         self.0
             .any_outgoing
             .write()
             .expect("any lock")
-            .push(Arc::new(listener));
+            .push(Arc::new(move |s: &Socket, e: &str, a: &Args| {
+                listener(&s.cast(), e, a)
+            }));
     }
 
     /// A hook called when the socket is about to leave, while it is still in its rooms.
-    pub fn on_disconnecting(
-        &self,
-        hook: impl Fn(&Socket, DisconnectReason) + Send + Sync + 'static,
-    ) {
+    pub fn on_disconnecting(&self, hook: impl Fn(&Self, DisconnectReason) + Send + Sync + 'static) {
         self.0
             .disconnecting
             .write()
             .expect("hooks lock")
-            .push(Arc::new(hook));
+            .push(Arc::new(move |s: &Socket, r| hook(&s.cast(), r)));
     }
 
     /// A handler called once the socket has left its namespace.
     pub fn on_disconnect<F, Fut>(&self, handler: F)
     where
-        F: Fn(Socket, DisconnectReason) -> Fut + Send + Sync + 'static,
+        F: Fn(Self, DisconnectReason) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.0
             .disconnect
             .write()
             .expect("hooks lock")
-            .push(Arc::new(move |s, r| Box::pin(handler(s, r))));
+            .push(Arc::new(move |s: Socket, r| Box::pin(handler(s.cast(), r))));
     }
 
-    /// Emits `event` to this client. A tuple spreads into several arguments (`&(1, "a")`),
-    /// `&()` sends none, anything else is one argument; `bytes::Bytes` values anywhere in it
-    /// travel as binary attachments.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+    fn emit_untyped<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
         check_event(event)?;
         let packet = encode::event(self.ns(), event, args, None)?;
         self.notify_outgoing(event, &packet);
@@ -323,15 +346,8 @@ impl Socket {
         Ok(())
     }
 
-    /// Emits `event` and waits for the client's acknowledgement, at most the server's
-    /// `ack_timeout` (see [`timeout`](Self::timeout) for another).
-    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckFuture {
-        let timeout = self.0.ns.ack_timeout();
-        self.emit_with_ack_within(event, args, timeout)
-    }
-
-    /// Sets the acknowledgement timeout of the next `emit_with_ack`.
-    pub fn timeout(&self, timeout: Duration) -> SocketTimeout<'_> {
+    /// Sets the acknowledgement timeout of the next emit with an acknowledgement.
+    pub fn timeout(&self, timeout: Duration) -> SocketTimeout<'_, C, S, D> {
         SocketTimeout {
             socket: self,
             timeout,
@@ -377,8 +393,9 @@ impl Socket {
             return;
         }
         let args = outgoing_args(packet);
+        let me = self.cast();
         for l in listeners {
-            handler::call("on_any_outgoing", || l(self, event, &args));
+            handler::call("on_any_outgoing", || l(&me, event, &args));
         }
     }
 
@@ -403,38 +420,52 @@ impl Socket {
     }
 
     /// A broadcast to every other socket of the namespace.
-    pub fn broadcast(&self) -> BroadcastOperator {
+    pub fn broadcast(&self) -> BroadcastOperator<C, S, D> {
         BroadcastOperator::new(self.0.ns.clone()).except(self.0.id.clone())
     }
 
     /// A broadcast to the sockets in `rooms`, except this one.
-    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn to(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.broadcast().to(rooms)
     }
 
     /// Same as [`to`](Self::to).
-    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn within(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.to(rooms)
     }
 
     /// A broadcast to every other socket of the namespace outside `rooms`.
-    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator {
+    pub fn except(&self, rooms: impl IntoRooms) -> BroadcastOperator<C, S, D> {
         self.broadcast().except(rooms)
     }
 
-    /// Stores a value of type `T` with the socket (`socket.data` in the reference).
-    pub fn insert_data<T: Clone + Send + Sync + 'static>(&self, value: T) -> Option<T> {
-        self.0.extensions.lock().expect("data lock").insert(value)
+    /// The socket's data (`socket.data` in the reference), locked while the guard lives.
+    ///
+    /// The guard is not `Send`: drop it before an `.await` (take what you need, or use
+    /// [`set_data`](Self::set_data)).
+    ///
+    /// ```no_run
+    /// # use socketry::{Server, Socket};
+    /// # let io = Server::new(Default::default());
+    /// #[derive(Clone)]
+    /// struct User(String);
+    /// io.of("/").on_connection(|socket: Socket| async move {
+    ///     // Untyped sockets hold a map with one value per type.
+    ///     socket.data().insert(User("ann".into()));
+    ///     let name = socket.data().get::<User>().map(|u| u.0.clone());
+    ///     assert_eq!(name.as_deref(), Some("ann"));
+    /// });
+    /// ```
+    pub fn data(&self) -> DataGuard<'_, D> {
+        DataGuard {
+            guard: self.0.data.lock().unwrap_or_else(|e| e.into_inner()),
+            _type: PhantomData,
+        }
     }
 
-    /// The value of type `T` stored with the socket.
-    pub fn data<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
-        self.0
-            .extensions
-            .lock()
-            .expect("data lock")
-            .get::<T>()
-            .cloned()
+    /// Replaces the socket's data, returning the previous value.
+    pub fn set_data(&self, data: D) -> D {
+        std::mem::replace(&mut *self.data(), data)
     }
 
     /// Removes the socket from its namespace (reason `server namespace disconnect`); with
@@ -503,8 +534,9 @@ impl Socket {
     }
 
     fn dispatch_event(&self, name: Str, args: Args, ack_id: Option<u64>) {
+        let me: Socket = self.cast();
         for l in self.0.any.read().expect("any lock").clone() {
-            handler::call("on_any", || l(self, &name, &args));
+            handler::call("on_any", || l(&me, &name, &args));
         }
         let handler = self
             .0
@@ -517,8 +549,8 @@ impl Socket {
             tracing::trace!(sid = %self.0.id, event = %name, "no handler");
             return;
         };
-        let ack = ack_id.map(|id| AckSender::new(self.clone(), id));
-        handler::run(handler(self.clone(), args, ack), "event");
+        let ack = ack_id.map(|id| AckSender::new(me.clone(), id));
+        handler::run(handler(me, args, ack), "event");
     }
 
     /// An acknowledgement from the client.
@@ -539,17 +571,18 @@ impl Socket {
         if !self.0.connected.swap(false, Ordering::AcqRel) {
             return;
         }
+        let me: Socket = self.cast();
         for hook in self.0.disconnecting.read().expect("hooks lock").clone() {
-            handler::call("disconnecting", || hook(self, reason));
+            handler::call("disconnecting", || hook(&me, reason));
         }
-        self.0.ns.remove(self);
-        self.0.client.remove(self);
+        self.0.ns.remove(&me);
+        self.0.client.remove(&me);
         // Dropping the senders fails every pending `emit_with_ack` with `Disconnected`.
         self.0.acks.lock().expect("acks lock").clear();
         tracing::debug!(sid = %self.0.id, nsp = self.ns(), %reason, "socket disconnected");
         let handlers = std::mem::take(&mut *self.0.disconnect.write().expect("hooks lock"));
         for h in handlers {
-            handler::run(h(self.clone(), reason), "disconnect");
+            handler::run(h(me.clone(), reason), "disconnect");
         }
         // The socket is gone: its handlers (and what they hold) can go too.
         self.0.handlers.write().expect("handlers lock").clear();
@@ -559,17 +592,210 @@ impl Socket {
     }
 }
 
-/// [`Socket::timeout`]: an `emit_with_ack` with its own timeout.
-#[derive(Debug)]
-pub struct SocketTimeout<'a> {
-    socket: &'a Socket,
+impl<C: ?Sized + 'static, D: 'static> Socket<C, Untyped, D> {
+    /// Emits `event` to this client. A tuple spreads into several arguments (`&(1, "a")`),
+    /// `&()` sends none, anything else is one argument; `bytes::Bytes` values anywhere in it
+    /// travel as binary attachments.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        self.emit_untyped(event, args)
+    }
+
+    /// Emits `event` and waits for the client's acknowledgement, at most the server's
+    /// `ack_timeout` (see [`timeout`](Self::timeout) for another).
+    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckFuture {
+        let timeout = self.0.ns.ack_timeout();
+        self.emit_with_ack_within(event, args, timeout)
+    }
+}
+
+impl<S: ?Sized + 'static, D: 'static> Socket<Untyped, S, D> {
+    /// Registers the handler of event `event`, replacing any previous one.
+    ///
+    /// It receives the socket, the arguments, and an [`AckSender`] when the client asked for an
+    /// acknowledgement.
+    pub fn on<F, Fut>(&self, event: impl Into<Str>, handler: F)
+    where
+        F: Fn(Self, Args, Option<AckSender>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: EventHandler =
+            Arc::new(move |s: Socket, a, ack| Box::pin(handler(s.cast(), a, ack)));
+        self.register_handler(event.into(), handler);
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> Socket<C, S, D> {
+    /// The events of `S` this socket can be sent, one method each, with their argument and
+    /// acknowledgement types: `socket.emit().chat_message("ann", "hi")`.
+    pub fn emit(&self) -> S::Emitter<&Self> {
+        S::emitter(self)
+    }
+}
+
+impl<C: ?Sized + Events, S: ?Sized + 'static, D: Send + 'static> Socket<C, S, D> {
+    /// The events of `C` the client may send, one method each registering its handler, which
+    /// receives the arguments decoded into their declared types:
+    /// `socket.on().chat_message(|socket, from, text| async move { … })`.
+    ///
+    /// Arguments that do not decode go to the namespace's
+    /// [`on_event_error`](crate::Namespace::on_event_error) hook instead of the handler.
+    pub fn on(&self) -> C::Listeners<S, D> {
+        C::listeners(self.clone())
+    }
+
+    /// Registers a handler for every event of `C` at once: a value implementing the
+    /// `{Trait}Handler` trait that `#[events]` generated (the compiler then checks that no event
+    /// is left unhandled).
+    pub fn handle<H>(&self, handler: H)
+    where
+        C: HandledBy<H, S, D>,
+    {
+        C::register(Arc::new(handler), self)
+    }
+
+    /// Same as [`handle`](Self::handle), for a handler shared by many sockets.
+    pub fn handle_shared<H>(&self, handler: Arc<H>)
+    where
+        C: HandledBy<H, S, D>,
+    {
+        C::register(handler, self)
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
+    /// Registers a typed handler: used by the code `#[events]` generates.
+    pub(crate) fn on_typed<A, F, Fut>(&self, event: &'static str, handler: F)
+    where
+        A: EventArgs,
+        F: Fn(Self, A, Option<AckSender>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: EventHandler =
+            Arc::new(move |s: Socket, args: Args, ack| match A::decode(&args) {
+                Ok(a) => Box::pin(handler(s.cast(), a, ack)),
+                Err(e) => {
+                    s.event_error(EventError::new(Str::from(event), args, e), ack);
+                    Box::pin(std::future::ready(()))
+                }
+            });
+        self.register_handler(Str::from(event), handler);
+    }
+}
+
+impl Socket {
+    /// Arguments that do not match their declared types: logged, given to the namespace's hook,
+    /// and answered with an error if the client asked for an acknowledgement.
+    fn event_error(&self, error: EventError, ack: Option<AckSender>) {
+        let mut detail = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(s) = source {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            source = s.source();
+        }
+        tracing::warn!(sid = %self.0.id, nsp = self.ns(), "{detail}");
+        if let Some(ack) = ack {
+            let _ = ack.send(&(serde_json::json!({ "error": detail }),));
+        }
+        if let Some(hook) = self.0.ns.hooks.event_error() {
+            handler::call("on_event_error", || hook(self, &error));
+        }
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget for Socket<C, S, D> {
+    type Emitted = Result<(), EmitError>;
+    type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
+
+    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+        self.emit_untyped(event, args)
+    }
+
+    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Acked<T> {
+        let timeout = self.0.ns.ack_timeout();
+        self.emit_with_ack_within(event, args, timeout).decoded()
+    }
+}
+
+/// [`Socket::data`]: the socket's data, locked.
+pub struct DataGuard<'a, D> {
+    guard: std::sync::MutexGuard<'a, Box<dyn Any + Send>>,
+    _type: PhantomData<D>,
+}
+
+impl<D: fmt::Debug + 'static> fmt::Debug for DataGuard<'_, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+const DATA_TYPE: &str = "a socket's data has its server's data type";
+
+impl<D: 'static> std::ops::Deref for DataGuard<'_, D> {
+    type Target = D;
+    fn deref(&self) -> &D {
+        self.guard.downcast_ref().expect(DATA_TYPE)
+    }
+}
+
+impl<D: 'static> std::ops::DerefMut for DataGuard<'_, D> {
+    fn deref_mut(&mut self) -> &mut D {
+        self.guard.downcast_mut().expect(DATA_TYPE)
+    }
+}
+
+/// [`Socket::timeout`]: an emit with an acknowledgement, with its own timeout.
+pub struct SocketTimeout<'a, C: ?Sized = Untyped, S: ?Sized = Untyped, D = Extensions> {
+    socket: &'a Socket<C, S, D>,
     timeout: Duration,
 }
 
-impl SocketTimeout<'_> {
+impl<C: ?Sized, S: ?Sized, D> fmt::Debug for SocketTimeout<'_, C, S, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketTimeout")
+            .field("socket", &self.socket.0.id)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl<C: ?Sized + 'static, D: 'static> SocketTimeout<'_, C, Untyped, D> {
     /// Emits and waits at most this timeout for the acknowledgement.
     pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckFuture {
         self.socket.emit_with_ack_within(event, args, self.timeout)
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> SocketTimeout<'_, C, S, D> {
+    /// The events of `S`, as [`Socket::emit`]; those with an acknowledgement wait at most this
+    /// timeout.
+    pub fn emit(self) -> S::Emitter<Self> {
+        S::emitter(self)
+    }
+}
+
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
+    for SocketTimeout<'_, C, S, D>
+{
+    type Emitted = Result<(), EmitError>;
+    type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
+
+    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+        self.socket.emit_untyped(event, args)
+    }
+
+    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Acked<T> {
+        self.socket
+            .emit_with_ack_within(event, args, self.timeout)
+            .decoded()
     }
 }
 

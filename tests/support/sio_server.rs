@@ -176,14 +176,15 @@ fn main_handlers(io: &Server, socket: &Socket) {
     });
     socket.on("set-data", |s, args, ack| async move {
         let v: String = args.get(0).unwrap_or_default();
-        s.insert_data(v);
+        s.data().insert(v);
         if let Some(ack) = ack {
             let _ = ack.send(&());
         }
     });
     socket.on("get-data", |s, _, ack| async move {
         if let Some(ack) = ack {
-            let _ = ack.send(&s.data::<String>());
+            let v = s.data().get::<String>().cloned();
+            let _ = ack.send(&v);
         }
     });
     socket.on("disconnect-me", |s, args, _| async move {
@@ -270,19 +271,20 @@ fn main_handlers(io: &Server, socket: &Socket) {
         if event == "burst" {
             return;
         }
-        let mut log = s.data::<Vec<String>>().unwrap_or_default();
-        log.push(format!("out:{event}:{}", args.len()));
-        s.insert_data(log);
+        s.data()
+            .get_or_insert_default::<Vec<String>>()
+            .push(format!("out:{event}:{}", args.len()));
     });
     socket.on("any-log", |s, _, ack| async move {
         if let Some(ack) = ack {
-            let _ = ack.send(&s.data::<Vec<String>>().unwrap_or_default());
+            let log = s.data().get::<Vec<String>>().cloned().unwrap_or_default();
+            let _ = ack.send(&log);
         }
     });
     socket.on_any(|s, event, args| {
-        let mut log = s.data::<Vec<String>>().unwrap_or_default();
-        log.push(format!("{event}:{}", args.len()));
-        s.insert_data(log);
+        s.data()
+            .get_or_insert_default::<Vec<String>>()
+            .push(format!("{event}:{}", args.len()));
     });
 }
 
@@ -318,11 +320,12 @@ pub async fn start() -> TestServer {
             .as_str()
             .unwrap_or("")
             .to_owned();
-        socket.insert_data(token);
+        socket.data().insert(token);
         Ok(())
     });
     guarded.middleware(|socket: Socket| async move {
-        match socket.data::<String>().as_deref() {
+        let token = socket.data().get::<String>().cloned();
+        match token.as_deref() {
             Some("secret") => Ok(()),
             _ => {
                 Err(MiddlewareError::new("not authorized")
@@ -334,7 +337,8 @@ pub async fn start() -> TestServer {
     guarded.on_connection(move |socket: Socket| {
         record(&o, &socket);
         async move {
-            let _ = socket.emit("welcome", &socket.data::<String>());
+            let token = socket.data().get::<String>().cloned();
+            let _ = socket.emit("welcome", &token);
         }
     });
 

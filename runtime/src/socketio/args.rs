@@ -48,9 +48,26 @@ pub enum ArgsError {
     /// There is no argument at this index.
     #[error("no argument at index {0}")]
     Missing(usize),
+    /// More arguments than the event takes.
+    #[error("expected at most {expected} argument(s), got {got}")]
+    Extra {
+        /// How many the event takes.
+        expected: usize,
+        /// How many came.
+        got: usize,
+    },
     /// The JSON does not match the type.
     #[error("invalid arguments")]
     Invalid(#[from] serde_json::Error),
+    /// Argument `index` does not match its declared type.
+    #[error("argument {index} does not have the declared type")]
+    Argument {
+        /// Its position, from 0.
+        index: usize,
+        /// What serde found.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl Args {

@@ -1,0 +1,76 @@
+//! `{Trait}Listeners`: one method per event, registering a closure that receives the socket,
+//! the arguments decoded into their declared types, and a typed acknowledgement when the event
+//! declares one.
+
+use crate::model::{EventDef, EventsDef};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(crate) fn listeners(def: &EventsDef) -> TokenStream {
+    let krate = &def.krate;
+    let p = quote!(#krate::__private);
+    let vis = &def.item.vis;
+    let trait_ident = &def.item.ident;
+    let listeners = crate::naming::listeners(trait_ident);
+    let struct_doc = format!(
+        "Registers the handlers of the events of [`{trait_ident}`], one method each (generated \
+         by `#[events]`).\n\nObtained from `socket.on()` on a socket whose client-to-server events \
+         are `dyn {trait_ident}`. Each handler receives the socket, then the event's arguments \
+         decoded into their declared types, then an [`Ack`]({krate}::Ack) when the event \
+         declares an acknowledgement.",
+        krate = quote!(#krate).to_string().replace(' ', "")
+    );
+    let methods = def.events.iter().map(|e| method(e, def));
+    quote! {
+        #[doc = #struct_doc]
+        #vis struct #listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> {
+            socket: #p::Socket<dyn #trait_ident, __S, __D>,
+        }
+
+        impl<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> ::core::fmt::Debug
+            for #listeners<__S, __D>
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(::core::stringify!(#listeners))
+            }
+        }
+
+        impl<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> #listeners<__S, __D> {
+            #(#methods)*
+        }
+    }
+}
+
+fn method(event: &EventDef, def: &EventsDef) -> TokenStream {
+    let krate = &def.krate;
+    let p = quote!(#krate::__private);
+    let trait_ident = &def.item.ident;
+    let ident = &event.ident;
+    let wire = &event.wire;
+    let tys: Vec<_> = event.args.iter().map(|a| &a.ty).collect();
+    let names: Vec<_> = (0..tys.len())
+        .map(|i| quote::format_ident!("__a{}", i))
+        .collect();
+    let docs = super::docs(&format!("Handles `{wire}`."), &event.docs);
+    let socket_ty = quote!(#p::Socket<dyn #trait_ident, __S, __D>);
+    let (ack_param, ack_arg) = match &event.ack {
+        Some(ack) => (quote!(, #p::Ack<#ack>), quote!(, #p::Ack::new(__ack))),
+        None => (quote!(), quote!()),
+    };
+    quote! {
+        #docs
+        pub fn #ident<__F, __Fut>(&self, handler: __F)
+        where
+            __F: ::core::ops::Fn(#socket_ty, #(#tys),* #ack_param) -> __Fut + #p::Send + #p::Sync + 'static,
+            __Fut: #p::Future<Output = ()> + #p::Send + 'static,
+        {
+            #p::on_event(
+                &self.socket,
+                #wire,
+                move |__socket: #socket_ty, (#(#names,)*): (#(#tys,)*), __ack: ::core::option::Option<#p::AckSender>| {
+                    handler(__socket, #(#names),* #ack_arg)
+                },
+            );
+        }
+    }
+}

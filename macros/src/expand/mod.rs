@@ -1,0 +1,92 @@
+//! The code an `#[events]` trait becomes: the trait again (usable as `dyn Trait`), then the
+//! emitter, the listeners, the handler trait, the event enum, and the impls tying them to the
+//! runtime, inside `const _: () = { ... };` where they need no name.
+
+mod checks;
+mod emit;
+mod handle;
+mod listen;
+mod names;
+
+use crate::model::EventsDef;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{TraitItem, parse_quote};
+
+/// The user's trait, re-emitted so that `dyn Trait` is a type: each event gets
+/// `where Self: Sized`, which keeps it out of the trait object. The events are descriptions
+/// that nothing calls, hence `dead_code` is allowed.
+pub(crate) fn user_trait(def: &EventsDef) -> TokenStream {
+    let mut item = def.item.clone();
+    for trait_item in &mut item.items {
+        if let TraitItem::Fn(method) = trait_item {
+            method
+                .sig
+                .generics
+                .make_where_clause()
+                .predicates
+                .push(parse_quote!(Self: ::core::marker::Sized));
+        }
+    }
+    item.attrs.push(parse_quote!(#[allow(dead_code)]));
+    quote!(#item)
+}
+
+/// Everything, for a trait that passed the checks.
+pub(crate) fn expand(def: &EventsDef) -> TokenStream {
+    let user_trait = user_trait(def);
+    let emitter = emit::emitter(def);
+    let listeners = listen::listeners(def);
+    let handler = handle::handler_trait(def);
+    let names = names::event_enum(def);
+    let events_impl = events_impl(def);
+    let handled_by = handle::handled_by_impl(def);
+    let checks = checks::type_checks(def);
+    quote! {
+        #user_trait
+        #emitter
+        #listeners
+        #handler
+        #names
+        const _: () = {
+            #events_impl
+            #handled_by
+            #checks
+        };
+    }
+}
+
+/// `impl Events for dyn Trait`: connects the generated items to the runtime.
+fn events_impl(def: &EventsDef) -> TokenStream {
+    let krate = &def.krate;
+    let p = quote!(#krate::__private);
+    let trait_ident = &def.item.ident;
+    let emitter = crate::naming::emitter(trait_ident);
+    let listeners = crate::naming::listeners(trait_ident);
+    let wires = def.events.iter().map(|e| &e.wire);
+    quote! {
+        #[automatically_derived]
+        impl #p::Events for dyn #trait_ident {
+            const NAMES: &'static [&'static str] = &[#(#wires),*];
+            type Emitter<__T: #p::EmitTarget> = #emitter<__T>;
+            type Listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> = #listeners<__S, __D>;
+            fn emitter<__T: #p::EmitTarget>(target: __T) -> #emitter<__T> {
+                #emitter { target }
+            }
+            fn listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static>(
+                socket: #p::Socket<Self, __S, __D>,
+            ) -> #listeners<__S, __D> {
+                #listeners { socket }
+            }
+        }
+    }
+}
+
+/// A doc attribute for generated items, with the user's docs after it.
+pub(crate) fn docs(first: &str, user: &[syn::Attribute]) -> TokenStream {
+    if user.is_empty() {
+        quote!(#[doc = #first])
+    } else {
+        quote!(#(#user)*)
+    }
+}

@@ -1,0 +1,35 @@
+//! What the code `#[events]` generates refers to. Not a public API: it may change in any
+//! release.
+
+pub use crate::ack::AckSender;
+pub use crate::typed::{Ack, EmitTarget, EventArgs, Events, Extensions, HandledBy, Untyped};
+pub use crate::{Socket, events};
+pub use serde::de::DeserializeOwned;
+pub use serde::{Serialize, Serializer};
+pub use std::future::Future;
+pub use std::marker::{Send, Sized, Sync};
+pub use std::sync::Arc;
+
+/// Registers the handler of a typed event: its arguments decode into `A` before `handler`
+/// runs; if they do not, the namespace's event error hook runs instead.
+pub fn on_event<C, S, D, A, F, Fut>(socket: &Socket<C, S, D>, event: &'static str, handler: F)
+where
+    C: ?Sized + 'static,
+    S: ?Sized + 'static,
+    D: 'static,
+    A: EventArgs,
+    F: Fn(Socket<C, S, D>, A, Option<AckSender>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    socket.on_typed(event, handler)
+}
+
+/// A byte argument (`Vec<u8>`, `bytes::Bytes`) sent as a binary attachment.
+#[derive(Debug, Clone, Copy)]
+pub struct Binary<'a>(pub &'a [u8]);
+
+impl Serialize for Binary<'_> {
+    fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        s.serialize_bytes(self.0)
+    }
+}

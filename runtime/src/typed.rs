@@ -1,0 +1,264 @@
+//! What typed events plug into: the traits the `#[events]` macro implements, and the typed pieces
+//! handlers receive.
+//!
+//! The typed layer has no code path of its own. [`Server`](crate::Server),
+//! [`Namespace`](crate::Namespace), [`Socket`](crate::Socket) and
+//! [`BroadcastOperator`](crate::BroadcastOperator) carry their event traits as type parameters
+//! that exist only for the compiler (`PhantomData`); a typed `emit` encodes and sends exactly as
+//! the untyped one does, and a typed handler is an untyped one that decodes its arguments into
+//! the declared types before calling the user's code.
+//!
+//! A parameter is either [`Untyped`] (the default: events named by strings, arguments as
+//! [`Args`]) or `dyn Trait` for a trait under `#[events]`, which implements [`Events`].
+
+use crate::ack::AckSender;
+use crate::engineio::Str;
+use crate::socketio::{Args, ArgsError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The event parameter of a handle whose events are named by strings at run time: untyped
+/// `emit("name", &args)` and `on("name", handler)`. The default of every event parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Untyped;
+
+/// The data of an untyped socket (`socket.data` in the reference): a map holding one value per
+/// type. Typed servers choose their own data type instead.
+pub type Extensions = http::Extensions;
+
+/// A set of events declared by an `#[events]` trait, implemented by the macro for
+/// `dyn Trait`. The same set serves both directions; where it appears in
+/// `Server<ClientToServer, ServerToClient, InterServer, Data>` decides whether a socket emits it
+/// or handles it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a set of events",
+    label = "expected `dyn Trait` for a trait under `#[socketry::events]`, or `Untyped`",
+    note = "annotate the trait with `#[socketry::events]` and use it as `dyn Trait`"
+)]
+pub trait Events: 'static {
+    /// The wire names of the events, in declaration order.
+    const NAMES: &'static [&'static str];
+    /// The generated `{Trait}Emitter`: one method per event, emitting to `T`.
+    type Emitter<T: EmitTarget>;
+    /// The generated `{Trait}Listeners`: one method per event, registering its handler on a
+    /// socket whose server-to-client events are `S` and data `D`.
+    type Listeners<S: ?Sized + 'static, D: Send + 'static>;
+    /// The emitter for a target.
+    fn emitter<T: EmitTarget>(target: T) -> Self::Emitter<T>;
+    /// The listeners of a socket.
+    fn listeners<S: ?Sized + 'static, D: Send + 'static>(
+        socket: crate::Socket<Self, S, D>,
+    ) -> Self::Listeners<S, D>;
+}
+
+/// Where a typed emit goes: a socket, a socket with a timeout, a broadcast, a remote socket, or
+/// the other servers of a cluster. Each decides what an emit returns and what an emit with an
+/// acknowledgement resolves to (one answer from a socket, every answer from a broadcast).
+pub trait EmitTarget {
+    /// What an emit returns.
+    type Emitted;
+    /// What an emit asking for an acknowledgement of type `T` returns.
+    type Acked<T: DeserializeOwned + Send + 'static>;
+    /// Emits `event` with `args` (spread like an untyped emit's).
+    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted;
+    /// Emits `event` with `args`, asking for an acknowledgement.
+    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Acked<T>;
+}
+
+impl<X: EmitTarget + ?Sized> EmitTarget for &X {
+    type Emitted = X::Emitted;
+    type Acked<T: DeserializeOwned + Send + 'static> = X::Acked<T>;
+    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+        (**self).emit_event(event, args)
+    }
+    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Acked<T> {
+        (**self).emit_event_with_ack(event, args)
+    }
+}
+
+/// Registers every handler of `H` on a socket: implemented by the macro for `dyn Trait`, for
+/// every type implementing the generated `{Trait}Handler`.
+#[diagnostic::on_unimplemented(
+    message = "`{H}` does not handle the events of `{Self}`",
+    label = "`{H}` must implement the handler trait that `#[events]` generated for this trait",
+    note = "for `trait Foo` under `#[events]`, implement `FooHandler<ServerEvents, Data>` for `{H}`"
+)]
+pub trait HandledBy<H, S: ?Sized, D> {
+    /// Registers one handler per event, each calling `handler`.
+    fn register(handler: std::sync::Arc<H>, socket: &crate::Socket<Self, S, D>);
+}
+
+/// The acknowledgement of a typed event: the client asked for an answer of type `T`.
+///
+/// If the client did not ask for one (it emitted without a callback), [`send`](Self::send)
+/// does nothing.
+#[must_use = "the client waits for this acknowledgement"]
+pub struct Ack<T: ?Sized> {
+    sender: Option<AckSender>,
+    _type: PhantomData<fn(&T)>,
+}
+
+impl<T: ?Sized> fmt::Debug for Ack<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ack")
+            .field("id", &self.sender.as_ref().map(AckSender::id))
+            .finish()
+    }
+}
+
+impl<T: Serialize + ?Sized> Ack<T> {
+    /// The acknowledgement of an event that came with this sender.
+    pub fn new(sender: Option<AckSender>) -> Self {
+        Ack {
+            sender,
+            _type: PhantomData,
+        }
+    }
+
+    /// Whether the client asked for an acknowledgement.
+    pub fn requested(&self) -> bool {
+        self.sender.is_some()
+    }
+
+    /// Answers with `value`, as the acknowledgement's one argument.
+    pub fn send(self, value: &T) -> Result<(), crate::EmitError> {
+        match self.sender {
+            Some(sender) => sender.send(&(value,)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An event whose arguments do not match the types its trait declares. The handler was not
+/// called; the socket stays connected.
+#[derive(Debug)]
+pub struct EventError {
+    event: Str,
+    args: Args,
+    error: ArgsError,
+}
+
+impl EventError {
+    pub(crate) fn new(event: Str, args: Args, error: ArgsError) -> Self {
+        EventError { event, args, error }
+    }
+
+    /// The event's name.
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// The arguments as received.
+    pub fn args(&self) -> &Args {
+        &self.args
+    }
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid arguments for event \"{}\"", self.event)
+    }
+}
+
+impl std::error::Error for EventError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// The arguments of a typed event, decoded into a tuple of the declared types.
+///
+/// Argument `i` decodes into the tuple's element `i`. A missing trailing argument decodes as
+/// JSON `null` (so an `Option` may be left out, as a JavaScript client leaves out `undefined`);
+/// extra arguments are an error, like any other mismatch.
+pub trait EventArgs: Sized + Send + 'static {
+    /// Decodes the arguments.
+    fn decode(args: &Args) -> Result<Self, ArgsError>;
+}
+
+fn arg<T: DeserializeOwned>(args: &Args, i: usize) -> Result<T, ArgsError> {
+    let decoded = match args.get(i) {
+        Err(ArgsError::Missing(_)) => serde_json::from_str("null").map_err(ArgsError::Invalid),
+        r => r,
+    };
+    decoded.map_err(|e| match e {
+        ArgsError::Invalid(source) => ArgsError::Argument { index: i, source },
+        e => e,
+    })
+}
+
+macro_rules! event_args {
+    ($n:expr; $($t:ident $i:tt),*) => {
+        impl<$($t: DeserializeOwned + Send + 'static),*> EventArgs for ($($t,)*) {
+            #[allow(unused_variables)]
+            fn decode(args: &Args) -> Result<Self, ArgsError> {
+                if args.len() > $n {
+                    return Err(ArgsError::Extra { expected: $n, got: args.len() });
+                }
+                Ok(($(arg::<$t>(args, $i)?,)*))
+            }
+        }
+    };
+}
+
+event_args!(0;);
+event_args!(1; A 0);
+event_args!(2; A 0, B 1);
+event_args!(3; A 0, B 1, C 2);
+event_args!(4; A 0, B 1, C 2, E 3);
+event_args!(5; A 0, B 1, C 2, E 3, F 4);
+event_args!(6; A 0, B 1, C 2, E 3, F 4, G 5);
+event_args!(7; A 0, B 1, C 2, E 3, F 4, G 5, H 6);
+event_args!(8; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7);
+event_args!(9; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8);
+event_args!(10; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9);
+event_args!(11; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9, L 10);
+event_args!(12; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11);
+
+/// Decodes an acknowledgement's answer into `T`: its first argument, or `null` when it has
+/// none (so `()` and `Option` accept an empty answer).
+pub(crate) fn decode_ack<T: DeserializeOwned>(args: Args) -> Result<T, ArgsError> {
+    arg(&args, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_args_decode_by_position() {
+        let args = Args::from_json(r#"[1,"x"]"#).unwrap();
+        let (n, s): (u32, String) = EventArgs::decode(&args).unwrap();
+        assert_eq!((n, s.as_str()), (1, "x"));
+        let (n, s, o): (u32, String, Option<bool>) = EventArgs::decode(&args).unwrap();
+        assert_eq!((n, s.as_str(), o), (1, "x", None));
+        assert!(<(u32,)>::decode(&args).is_err(), "an extra argument");
+        assert!(<(String, String)>::decode(&args).is_err(), "a wrong type");
+        assert!(
+            <(u32, String, u8)>::decode(&args).is_err(),
+            "a missing argument"
+        );
+        assert!(<()>::decode(&Args::default()).is_ok());
+    }
+
+    #[test]
+    fn ack_answers_decode_from_the_first_argument() {
+        assert_eq!(
+            decode_ack::<u8>(Args::from_json("[7]").unwrap()).unwrap(),
+            7
+        );
+        assert_eq!(decode_ack::<Option<u8>>(Args::default()).unwrap(), None);
+        decode_ack::<()>(Args::default()).unwrap();
+        assert!(decode_ack::<u8>(Args::from_json(r#"["x"]"#).unwrap()).is_err());
+    }
+}
