@@ -2,7 +2,9 @@
 //! release.
 
 pub use crate::ack::AckSender;
-pub use crate::typed::{Ack, EmitTarget, EventArgs, Events, Extensions, HandledBy, Untyped};
+pub use crate::typed::{
+    Ack, EmitTarget, EventArgs, EventType, Events, Extensions, HandledBy, Untyped,
+};
 pub use crate::{Socket, events};
 pub use serde::de::DeserializeOwned;
 pub use serde::{Serialize, Serializer};

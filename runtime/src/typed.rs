@@ -176,6 +176,18 @@ impl std::error::Error for EventError {
     }
 }
 
+/// A type that can be an event's argument or acknowledgement: it crosses the network as JSON
+/// (or as binary attachments for its bytes), both ways.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an event argument or acknowledgement",
+    label = "this type must implement `Serialize` and `DeserializeOwned`, and be `Send + 'static`",
+    note = "derive them: `#[derive(serde::Serialize, serde::Deserialize)]` on `{Self}`"
+)]
+pub trait EventType: Serialize + DeserializeOwned + Send + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned + Send + 'static> EventType for T {}
+
 /// The arguments of a typed event, decoded into a tuple of the declared types.
 ///
 /// Argument `i` decodes into the tuple's element `i`. A missing trailing argument decodes as

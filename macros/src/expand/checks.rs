@@ -21,7 +21,7 @@ pub(crate) fn type_checks(def: &EventsDef) -> TokenStream {
             })
     });
     quote! {
-        fn __socketry_event_type<T: #p::Serialize + #p::DeserializeOwned + #p::Send + 'static>() {}
+        fn __socketry_event_type<T: #p::EventType>() {}
         #[allow(dead_code)]
         fn __socketry_event_types() {
             #(#asserts)*

@@ -85,9 +85,9 @@ pub(crate) fn handled_by_impl(def: &EventsDef) -> TokenStream {
         let params: Vec<_> = names.iter().cloned().chain(ack).collect();
         quote! {
             {
-                let __handler = __handler.clone();
+                let __handler = ::core::clone::Clone::clone(&__handler);
                 __on.#ident(move |__socket, #(#params),*| {
-                    let __handler = __handler.clone();
+                    let __handler = ::core::clone::Clone::clone(&__handler);
                     async move { __handler.#ident(__socket, #(#params),*).await }
                 });
             }

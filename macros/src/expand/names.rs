@@ -24,7 +24,14 @@ pub(crate) fn event_enum(def: &EventsDef) -> TokenStream {
     );
     quote! {
         #[doc = #enum_doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::marker::Copy,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+        )]
         #vis enum #name {
             #(#docs #variants,)*
         }

@@ -1,0 +1,8 @@
+use socketry::events;
+
+#[events]
+struct Events {
+    message: String,
+}
+
+fn main() {}

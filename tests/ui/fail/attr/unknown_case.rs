@@ -1,0 +1,8 @@
+use socketry::events;
+
+#[events(rename_all = "camelcase")]
+trait Events {
+    fn message(text: String);
+}
+
+fn main() {}

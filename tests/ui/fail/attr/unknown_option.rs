@@ -1,0 +1,8 @@
+use socketry::events;
+
+#[events(rename = "camelCase")]
+trait Events {
+    fn message(text: String);
+}
+
+fn main() {}

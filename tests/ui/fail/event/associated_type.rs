@@ -1,0 +1,9 @@
+use socketry::events;
+
+#[events]
+trait Events {
+    type Payload;
+    fn message(text: String);
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use socketry::events;
+
+#[events]
+trait Events {
+    async fn message(text: String);
+}
+
+fn main() {}

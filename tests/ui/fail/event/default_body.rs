@@ -1,0 +1,10 @@
+use socketry::events;
+
+#[events]
+trait Events {
+    fn message(text: String) {
+        println!("{text}");
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use socketry::events;
+
+#[events]
+trait Events<T> {
+    fn message(value: T);
+}
+
+fn main() {}

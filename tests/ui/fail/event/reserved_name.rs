@@ -1,0 +1,8 @@
+use socketry::events;
+
+#[events]
+trait Events {
+    fn disconnect(reason: String);
+}
+
+fn main() {}

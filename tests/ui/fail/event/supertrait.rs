@@ -1,0 +1,10 @@
+use socketry::events;
+
+trait Base {}
+
+#[events]
+trait Events: Base {
+    fn message(text: String);
+}
+
+fn main() {}
