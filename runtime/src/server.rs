@@ -166,6 +166,10 @@ impl ServerInner {
     }
 }
 
+/// Held by the router, so that the server lives as long as something serves it.
+#[derive(Clone)]
+struct KeepAlive(#[allow(dead_code)] Arc<ServerInner>);
+
 /// Connects the Engine.IO sessions to Socket.IO clients.
 struct Bridge(Weak<ServerInner>);
 
@@ -404,8 +408,13 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     }
 
     /// An axum router serving Socket.IO under the configured path. Merge it into your app.
+    ///
+    /// The router keeps the server alive: its handles may all be dropped once it is built.
     pub fn router(&self) -> axum::Router {
-        self.0.engine.router()
+        self.0
+            .engine
+            .router()
+            .layer(axum::Extension(KeepAlive(self.0.clone())))
     }
 
     /// Serves this server alone on `addr` until Ctrl-C or SIGTERM, then closes it.

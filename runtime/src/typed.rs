@@ -116,7 +116,7 @@ impl<T: ?Sized> fmt::Debug for Ack<T> {
     }
 }
 
-impl<T: Serialize + ?Sized> Ack<T> {
+impl<T: Serialize + ?Sized + 'static> Ack<T> {
     /// The acknowledgement of an event that came with this sender.
     pub fn new(sender: Option<AckSender>) -> Self {
         Ack {
@@ -130,11 +130,15 @@ impl<T: Serialize + ?Sized> Ack<T> {
         self.sender.is_some()
     }
 
-    /// Answers with `value`, as the acknowledgement's one argument.
+    /// Answers with `value`, as the acknowledgement's one argument (`Ack<()>` answers with
+    /// none, as a JavaScript callback called without arguments).
     pub fn send(self, value: &T) -> Result<(), crate::EmitError> {
         match self.sender {
-            Some(sender) => sender.send(&(value,)),
             None => Ok(()),
+            Some(sender) if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() => {
+                sender.send(&())
+            }
+            Some(sender) => sender.send(&(value,)),
         }
     }
 }

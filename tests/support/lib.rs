@@ -5,3 +5,4 @@ pub mod engine_server;
 pub mod node;
 pub mod server;
 pub mod sio_server;
+pub mod typed_server;

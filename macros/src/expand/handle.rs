@@ -53,19 +53,24 @@ fn method(event: &EventDef, def: &EventsDef) -> TokenStream {
     let trait_ident = &def.item.ident;
     let ident = &event.ident;
     let (socket, ack) = reserved_names(event);
-    let args = event.args.iter().map(|a| {
-        let (name, ty) = (&a.ident, &a.ty);
-        quote!(#name: #ty)
-    });
-    let ack_param = event.ack.as_ref().map(|t| quote!(, #ack: #p::Ack<#t>));
+    let mut params: Vec<TokenStream> = event
+        .args
+        .iter()
+        .map(|a| {
+            let (name, ty) = (&a.ident, &a.ty);
+            quote!(#name: #ty)
+        })
+        .collect();
+    if let Some(t) = &event.ack {
+        params.push(quote!(#ack: #p::Ack<#t>));
+    }
     let docs = super::docs(&format!("Handles `{}`.", event.wire), &event.docs);
     quote! {
         #docs
         fn #ident(
             &self,
             #socket: #p::Socket<dyn #trait_ident, S, D>,
-            #(#args),*
-            #ack_param
+            #(#params),*
         ) -> impl #p::Future<Output = ()> + #p::Send;
     }
 }

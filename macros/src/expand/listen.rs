@@ -53,22 +53,25 @@ fn method(event: &EventDef, def: &EventsDef) -> TokenStream {
         .collect();
     let docs = super::docs(&format!("Handles `{wire}`."), &event.docs);
     let socket_ty = quote!(#p::Socket<dyn #trait_ident, __S, __D>);
-    let (ack_param, ack_arg) = match &event.ack {
-        Some(ack) => (quote!(, #p::Ack<#ack>), quote!(, #p::Ack::new(__ack))),
-        None => (quote!(), quote!()),
-    };
+    // The closure's parameters after the socket: the arguments, then the acknowledgement.
+    let mut params: Vec<TokenStream> = tys.iter().map(|t| quote!(#t)).collect();
+    let mut call: Vec<TokenStream> = names.iter().map(|n| quote!(#n)).collect();
+    if let Some(ack) = &event.ack {
+        params.push(quote!(#p::Ack<#ack>));
+        call.push(quote!(#p::Ack::new(__ack)));
+    }
     quote! {
         #docs
         pub fn #ident<__F, __Fut>(&self, handler: __F)
         where
-            __F: ::core::ops::Fn(#socket_ty, #(#tys),* #ack_param) -> __Fut + #p::Send + #p::Sync + 'static,
+            __F: ::core::ops::Fn(#socket_ty, #(#params),*) -> __Fut + #p::Send + #p::Sync + 'static,
             __Fut: #p::Future<Output = ()> + #p::Send + 'static,
         {
             #p::on_event(
                 &self.socket,
                 #wire,
                 move |__socket: #socket_ty, (#(#names,)*): (#(#tys,)*), __ack: ::core::option::Option<#p::AckSender>| {
-                    handler(__socket, #(#names),* #ack_arg)
+                    handler(__socket, #(#call),*)
                 },
             );
         }

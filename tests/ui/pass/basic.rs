@@ -14,6 +14,7 @@ trait ClientEvents {
     fn chat(room: String, message: Message);
     fn ask(question: String) -> u32;
     fn ping();
+    fn count() -> u32;
 }
 
 #[events]
@@ -46,6 +47,9 @@ impl ClientEventsHandler<dyn ServerEvents, Data> for Handler {
         let _ = ack.send(&u32::from(answer.unwrap_or(false)));
     }
     async fn ping(&self, _socket: S) {}
+    async fn count(&self, _socket: S, ack: Ack<u32>) {
+        let _ = ack.send(&0);
+    }
 }
 
 async fn everything(io: Io) {
