@@ -23,6 +23,11 @@
 //! }
 //! ```
 //!
+//! That is the untyped API. Its typed counterpart checks event names, arguments and
+//! acknowledgements at compile time: declare the events as traits under [`events`], then use
+//! `Server<dyn ClientEvents, dyn ServerEvents, dyn InterServerEvents, Data>` (see [`Server`] and
+//! the [`typed`] module). Both run the same code.
+//!
 //! Layers, each using only those before it: [`engineio`] (transport, sessions), [`socketio`]
 //! (the packet codec), then namespaces, sockets, acknowledgements and broadcasts, the
 //! [`adapter`] and the [`Server`].
@@ -58,6 +63,7 @@ pub use socket::{
 pub use socketio::Args;
 pub use typed::{Ack, EventError, Extensions, Untyped};
 
+#[doc = include_str!("../docs/events.md")]
 pub use socketry_macros::events;
 
 /// CORS configuration, re-exported from `tower-http` for
@@ -65,3 +71,8 @@ pub use socketry_macros::events;
 pub mod cors {
     pub use tower_http::cors::*;
 }
+
+/// The README's Rust examples, compiled as doc tests so that they cannot drift.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
