@@ -5,26 +5,91 @@
 //! ```text
 //! cargo build --release --example bench_server && PORT=3000 target/release/examples/bench_server
 //! ```
+//!
+//! Three ways to write the same server, chosen by the first argument, so that the benchmark can
+//! show what typed events cost:
+//! - none: untyped handlers that pass the arguments through as received (no decoding);
+//! - `--untyped-decoded`: untyped handlers that decode the arguments into Rust types and encode
+//!   them again, as an application that reads its arguments does;
+//! - `--typed`: the same work written with `#[events]`.
 
-use socketry::{Server, ServerConfig, Socket};
+use socketry::{Ack, Server, ServerConfig, Socket, events};
+
+/// What the load generator sends.
+#[events]
+trait BenchClient {
+    /// `42<id>["echo","hello",<id>]`, answered with the same two values.
+    fn echo(text: String, n: u64) -> (String, u64);
+    /// `42["broadcast",<seq>,<timestamp>,"<body>"]`.
+    fn broadcast(seq: u64, sent_us: u64, body: String);
+}
+
+/// What the server sends back.
+#[events]
+trait BenchServer {
+    /// Every socket of `/` receives each broadcast.
+    fn bcast(seq: u64, sent_us: u64, body: String);
+}
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    let addr = format!("127.0.0.1:{port}");
+    match std::env::args().nth(1).as_deref() {
+        Some("--typed") => typed().serve(addr).await,
+        Some("--untyped-decoded") => untyped(true).serve(addr).await,
+        _ => untyped(false).serve(addr).await,
+    }
+}
+
+fn untyped(decode: bool) -> Server {
     let io = Server::new(ServerConfig::default());
     let io2 = io.clone();
     io.of("/").on_connection(move |socket: Socket| {
         let io = io2.clone();
-        socket.on("echo", |_, args, ack| async move {
-            if let Some(ack) = ack {
-                let _ = ack.send(&args);
-            }
-        });
-        socket.on("broadcast", move |_, args, _| {
-            let _ = io.emit("bcast", &args);
+        if decode {
+            socket.on("echo", |_, args, ack| async move {
+                if let (Some(ack), Ok((text, n))) = (ack, args.deserialize::<(String, u64)>()) {
+                    let _ = ack.send(&((text, n),));
+                }
+            });
+            socket.on("broadcast", move |_, args, _| {
+                if let Ok((seq, sent_us, body)) = args.deserialize::<(u64, u64, String)>() {
+                    let _ = io.emit("bcast", &(seq, sent_us, body));
+                }
+                std::future::ready(())
+            });
+        } else {
+            socket.on("echo", |_, args, ack| async move {
+                if let Some(ack) = ack {
+                    let _ = ack.send(&args);
+                }
+            });
+            socket.on("broadcast", move |_, args, _| {
+                let _ = io.emit("bcast", &args);
+                std::future::ready(())
+            });
+        }
+        std::future::ready(())
+    });
+    io
+}
+
+fn typed() -> Server<dyn BenchClient, dyn BenchServer> {
+    let io = Server::<dyn BenchClient, dyn BenchServer>::typed(ServerConfig::default());
+    let io2 = io.clone();
+    io.of("/").on_connection(move |socket| {
+        let io = io2.clone();
+        socket
+            .on()
+            .echo(|_, text, n, ack: Ack<(String, u64)>| async move {
+                let _ = ack.send(&(text, n));
+            });
+        socket.on().broadcast(move |_, seq, sent_us, body| {
+            let _ = io.emit().bcast(seq, sent_us, &body);
             std::future::ready(())
         });
         std::future::ready(())
     });
-    io.serve(format!("127.0.0.1:{port}")).await
+    io
 }

@@ -34,6 +34,16 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
             args: vec![],
         },
         Spec {
+            name: "socketry-typed".into(),
+            program: target.join("examples/bench_server").display().to_string(),
+            args: vec!["--typed".into()],
+        },
+        Spec {
+            name: "socketry-untyped-decoded".into(),
+            program: target.join("examples/bench_server").display().to_string(),
+            args: vec!["--untyped-decoded".into()],
+        },
+        Spec {
             name: "bare".into(),
             program: target.join("bare").display().to_string(),
             args: vec![],

@@ -41,6 +41,7 @@ mod broadcast;
 mod client;
 mod handler;
 mod namespace;
+mod recovery;
 mod remote;
 mod serve;
 mod server;
@@ -55,6 +56,7 @@ pub use ack::{AckError, AckFuture, AckSender, BroadcastAckFuture, BroadcastAcks}
 pub use broadcast::BroadcastOperator;
 pub use engineio::{Sid, Str};
 pub use namespace::{MiddlewareError, Namespace, ServerSideEmit};
+pub use recovery::ConnectionStateRecovery;
 pub use remote::RemoteSocket;
 pub use server::{DynamicNamespace, Server, ServerConfig};
 pub use socket::{

@@ -182,12 +182,54 @@ impl NamespaceInner {
 
     /// A client's `CONNECT`: runs the middlewares, then admits the socket or refuses it.
     pub(crate) async fn connect(self: Arc<Self>, client: Arc<Client>, auth: serde_json::Value) {
-        let data = self.server.upgrade().map_or_else(
-            || Box::new(Extensions::new()) as Box<dyn std::any::Any + Send>,
-            |s| (s.new_data)(),
-        );
-        let socket = Socket::new(self.clone(), client.clone(), auth, data);
-        let middlewares = self.hooks.middlewares.read().expect("hooks lock").clone();
+        let recovery = self.connection_state_recovery();
+        // A client coming back with its private id and the offset of the last packet it got.
+        let restored = match (&recovery, &auth["pid"], &auth["offset"]) {
+            (Some(_), serde_json::Value::String(pid), serde_json::Value::String(offset)) => self
+                .adapter()
+                .restore_session(pid, offset)
+                .await
+                .map(|session| (session, offset.clone())),
+            _ => None,
+        };
+        let skip_middlewares =
+            restored.is_some() && recovery.as_ref().is_some_and(|r| r.skip_middlewares);
+        let (socket, restored) = match restored {
+            Some((session, offset)) => {
+                tracing::debug!(sid = %session.sid, nsp = %self.name, "connection state recovered");
+                let identity = Identity {
+                    id: session.sid,
+                    pid: Some(session.pid),
+                    recovered: true,
+                };
+                let socket =
+                    Socket::new(self.clone(), client.clone(), auth, session.data, identity);
+                (socket, Some((session.rooms, offset)))
+            }
+            None => {
+                let data = self.server.upgrade().map_or_else(
+                    || Box::new(Extensions::new()) as Box<dyn std::any::Any + Send>,
+                    |s| (s.new_data)(),
+                );
+                let identity = Identity {
+                    id: crate::socket::socket_id(&self.name, client.engine()),
+                    pid: recovery
+                        .is_some()
+                        .then(|| Str::from(crate::engineio::Sid::random().as_str())),
+                    recovered: false,
+                };
+                let data = Arc::new(std::sync::Mutex::new(data));
+                (
+                    Socket::new(self.clone(), client.clone(), auth, data, identity),
+                    None,
+                )
+            }
+        };
+        let middlewares = if skip_middlewares {
+            Vec::new()
+        } else {
+            self.hooks.middlewares.read().expect("hooks lock").clone()
+        };
         for mw in middlewares {
             let result = match futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
                 mw(socket.clone()),
@@ -224,23 +266,47 @@ impl NamespaceInner {
             client.connect_done(&self.name, None);
             return;
         }
-        self.sockets
-            .write()
-            .expect("sockets lock")
-            .insert(socket.id(), socket.clone());
-        socket.set_connected();
-        self.adapter().add_all(&socket.id(), &[socket.id()]);
-        client.connect_done(&self.name, Some(socket.clone()));
-        // v4 (v2 clients) answers with an empty CONNECT; v5 gives the socket id.
-        let reply = (!client.is_v4_protocol()).then(|| serde_json::json!({ "sid": socket.id() }));
-        let packet = encode::control(PacketType::Connect, &self.name, reply.as_ref());
-        let _ = client.send(&packet, false);
+        // Makes the socket reachable and answers its CONNECT.
+        let mut attach = || {
+            self.sockets
+                .write()
+                .expect("sockets lock")
+                .insert(socket.id(), socket.clone());
+            socket.set_connected();
+            client.connect_done(&self.name, Some(socket.clone()));
+            // v4 (v2 clients) answers with an empty CONNECT; v5 gives the socket id, and the
+            // private id when recovery is on.
+            let reply = (!client.is_v4_protocol()).then(|| match socket.pid() {
+                Some(pid) => serde_json::json!({ "sid": socket.id(), "pid": pid }),
+                None => serde_json::json!({ "sid": socket.id() }),
+            });
+            let packet = encode::control(PacketType::Connect, &self.name, reply.as_ref());
+            let _ = client.send(&packet, false);
+        };
+        match restored {
+            // Rooms joined and missed packets replayed as one step with respect to broadcasts.
+            Some((rooms, offset)) => {
+                self.adapter()
+                    .join_restored(&socket.id(), &rooms, &offset, &mut attach)
+            }
+            None => {
+                attach();
+                self.adapter().add_all(&socket.id(), &[socket.id()]);
+            }
+        }
         tracing::debug!(sid = %socket.id(), nsp = %self.name, "socket connected");
         for h in self.hooks.on_connection.read().expect("hooks lock").clone() {
             handler::run(h(socket.clone()), "connection");
         }
         socket.release_early_events();
     }
+}
+
+/// Who a new socket is: a fresh identity, or the one of a restored session.
+pub(crate) struct Identity {
+    pub(crate) id: SocketId,
+    pub(crate) pid: Option<Str>,
+    pub(crate) recovered: bool,
 }
 
 impl LocalNamespace for NamespaceInner {
@@ -302,6 +368,12 @@ impl LocalNamespace for NamespaceInner {
             .filter_map(|id| sockets.get(id))
             .map(|s| RemoteSocket::new(s, me.clone()))
             .collect()
+    }
+
+    fn connection_state_recovery(&self) -> Option<crate::ConnectionStateRecovery> {
+        self.server
+            .upgrade()
+            .and_then(|s| s.config.connection_state_recovery.clone())
     }
 
     fn disconnect(&self, targets: &[SocketId], close: bool) {

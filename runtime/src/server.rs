@@ -32,6 +32,8 @@ pub struct ServerConfig {
     /// How long `emit_with_ack` waits when no timeout is given. The reference waits forever;
     /// here an acknowledgement never hangs. Default 5 s.
     pub ack_timeout: Duration,
+    /// Connection state recovery: off (`None`) by default, as in the reference.
+    pub connection_state_recovery: Option<crate::ConnectionStateRecovery>,
     pub(crate) adapter: AdapterFactory,
 }
 
@@ -41,6 +43,7 @@ impl Default for ServerConfig {
             engine: EngineIoConfig::default().path("/socket.io"),
             connect_timeout: Duration::from_secs(45),
             ack_timeout: Duration::from_secs(5),
+            connection_state_recovery: None,
             adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
         }
     }
@@ -52,11 +55,19 @@ impl fmt::Debug for ServerConfig {
             .field("engine", &self.engine)
             .field("connect_timeout", &self.connect_timeout)
             .field("ack_timeout", &self.ack_timeout)
+            .field("connection_state_recovery", &self.connection_state_recovery)
             .finish_non_exhaustive()
     }
 }
 
 impl ServerConfig {
+    /// Turns connection state recovery on, with these options (see
+    /// [`ConnectionStateRecovery`](crate::ConnectionStateRecovery)).
+    pub fn connection_state_recovery(mut self, options: crate::ConnectionStateRecovery) -> Self {
+        self.connection_state_recovery = Some(options);
+        self
+    }
+
     /// Sets the Engine.IO options.
     pub fn engine(mut self, engine: EngineIoConfig) -> Self {
         self.engine = engine;

@@ -12,7 +12,6 @@ use crate::socketio::{Args, EncodedPacket, encode};
 use crate::typed::{EmitTarget, EventArgs, EventError, Events, Extensions, HandledBy, Untyped};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
@@ -145,8 +144,13 @@ pub(crate) struct SocketInner {
     /// they register see it; `None` once released.
     early: Mutex<Option<Early>>,
     connected: AtomicBool,
-    /// `socket.data`: the server's data type, boxed so that this struct needs no parameter.
-    data: Mutex<Box<dyn Any + Send>>,
+    /// `socket.data`: the server's data type, boxed so that this struct needs no parameter;
+    /// shared with the session kept for connection state recovery.
+    data: crate::adapter::SocketData,
+    /// The private session id, when connection state recovery is on.
+    pid: Option<Str>,
+    /// Whether this socket is a restored session.
+    recovered: bool,
 }
 
 /// A client connected to a namespace. Cheap to clone: clones are the same socket.
@@ -199,7 +203,8 @@ impl Socket {
         ns: Arc<NamespaceInner>,
         client: Arc<Client>,
         auth: serde_json::Value,
-        data: Box<dyn Any + Send>,
+        data: crate::adapter::SocketData,
+        identity: crate::namespace::Identity,
     ) -> Self {
         let req = client.engine().request();
         let query = req
@@ -220,7 +225,7 @@ impl Socket {
             auth,
         };
         Socket::from_inner(Arc::new(SocketInner {
-            id: socket_id(&ns.name, client.engine()),
+            id: identity.id,
             ns,
             client,
             handshake,
@@ -232,7 +237,9 @@ impl Socket {
             acks: Mutex::default(),
             early: Mutex::new(Some(Early::default())),
             connected: AtomicBool::new(false),
-            data: Mutex::new(data),
+            data,
+            pid: identity.pid,
+            recovered: identity.recovered,
         }))
     }
 }
@@ -267,6 +274,16 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
     /// The handshake: headers, query, address, time, URL and the `CONNECT` auth payload.
     pub fn handshake(&self) -> &Handshake {
         &self.0.handshake
+    }
+
+    /// Whether this socket is a session restored by connection state recovery: same id, rooms
+    /// and data as before its connection dropped, and the packets it missed already sent.
+    pub fn recovered(&self) -> bool {
+        self.0.recovered
+    }
+
+    pub(crate) fn pid(&self) -> Option<&Str> {
+        self.0.pid.as_ref()
     }
 
     /// Whether the socket is still in its namespace.
@@ -342,6 +359,16 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         check_event(event)?;
         let packet = encode::event(self.ns(), event, args, None)?;
         self.notify_outgoing(event, &packet);
+        if self.0.pid.is_some() {
+            // Through the adapter, which logs it with an offset, so that a client that drops
+            // now gets it when it comes back.
+            let opts = crate::adapter::BroadcastOptions {
+                rooms: vec![self.0.id.clone()],
+                ..Default::default()
+            };
+            self.0.ns.adapter().broadcast(&packet, &opts);
+            return Ok(());
+        }
         self.send_packet(&packet, false)?;
         Ok(())
     }
@@ -575,6 +602,17 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         for hook in self.0.disconnecting.read().expect("hooks lock").clone() {
             handler::call("disconnecting", || hook(&me, reason));
         }
+        if let Some(pid) = &self.0.pid
+            && crate::recovery::is_recoverable(reason)
+        {
+            let adapter = self.0.ns.adapter();
+            adapter.persist_session(crate::adapter::PersistedSession {
+                sid: self.0.id.clone(),
+                pid: pid.clone(),
+                rooms: adapter.socket_rooms(&self.0.id).into_iter().collect(),
+                data: self.0.data.clone(),
+            });
+        }
         self.0.ns.remove(&me);
         self.0.client.remove(&me);
         // Dropping the senders fails every pending `emit_with_ack` with `Disconnected`.
@@ -723,7 +761,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget for Socket
 
 /// [`Socket::data`]: the socket's data, locked.
 pub struct DataGuard<'a, D> {
-    guard: std::sync::MutexGuard<'a, Box<dyn Any + Send>>,
+    guard: std::sync::MutexGuard<'a, Box<dyn std::any::Any + Send>>,
     _type: PhantomData<D>,
 }
 
@@ -799,7 +837,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
     }
 }
 
-fn socket_id(nsp: &str, engine: &crate::engineio::EngineSocket) -> SocketId {
+pub(crate) fn socket_id(nsp: &str, engine: &crate::engineio::EngineSocket) -> SocketId {
     if engine.protocol() == crate::engineio::ProtocolVersion::V3 {
         return match nsp {
             "/" => Str::from(engine.id().as_str()),

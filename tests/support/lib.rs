@@ -3,6 +3,7 @@
 
 pub mod engine_server;
 pub mod node;
+pub mod recovery_server;
 pub mod server;
 pub mod sio_server;
 pub mod typed_server;

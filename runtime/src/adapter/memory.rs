@@ -1,14 +1,17 @@
 //! The in-memory adapter: rooms in two maps, broadcasts to this node's sockets only.
 
-use super::{AckResponses, Adapter, BoxFuture, BroadcastOptions, LocalNamespace, Room};
+use super::{
+    AckResponses, Adapter, BoxFuture, BroadcastOptions, LocalNamespace, PersistedSession, Room,
+    SessionLog,
+};
 use crate::ack::AckError;
 use crate::remote::RemoteSocket;
 use crate::socket::SocketId;
 use crate::socketio::EncodedPacket;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 #[derive(Default)]
 struct Rooms {
@@ -19,9 +22,15 @@ struct Rooms {
 }
 
 /// The default adapter, for one server process.
+///
+/// With connection state recovery on, it keeps the sessions of sockets that dropped and the
+/// recoverable packets they may miss ([`SessionLog`]). Logging a packet and delivering it happen
+/// under one lock, which restoring a session takes too: a broadcast racing with a reconnection
+/// reaches the client exactly once.
 pub struct MemoryAdapter {
     nsp: Arc<dyn LocalNamespace>,
     state: RwLock<Rooms>,
+    recovery: Option<Arc<Mutex<SessionLog>>>,
 }
 
 impl fmt::Debug for MemoryAdapter {
@@ -35,11 +44,50 @@ impl fmt::Debug for MemoryAdapter {
 impl MemoryAdapter {
     /// The adapter of namespace `nsp`.
     pub fn new(nsp: Arc<dyn LocalNamespace>) -> Self {
+        let recovery = nsp
+            .connection_state_recovery()
+            .map(|config| Arc::new(Mutex::new(SessionLog::new(config))));
+        if let Some(log) = &recovery {
+            prune_in_background(Arc::downgrade(log));
+        }
         MemoryAdapter {
             nsp,
             state: RwLock::new(Rooms::default()),
+            recovery,
         }
     }
+
+    fn log(&self) -> Option<std::sync::MutexGuard<'_, SessionLog>> {
+        self.recovery
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Frees expired sessions and packets even when no broadcast or reconnection does it, as long
+/// as the log exists (and a runtime is there to run the timer).
+fn prune_in_background(log: std::sync::Weak<Mutex<SessionLog>>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        loop {
+            let Some(every) = log
+                .upgrade()
+                .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()).prune_interval())
+            else {
+                return;
+            };
+            tokio::time::sleep(every).await;
+            match log.upgrade() {
+                Some(l) => l
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .prune(Instant::now()),
+                None => return,
+            }
+        }
+    });
 }
 
 impl Adapter for MemoryAdapter {
@@ -121,6 +169,15 @@ impl Adapter for MemoryAdapter {
     }
 
     fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
+        if packet.recoverable
+            && !opts.flags.volatile
+            && let Some(mut log) = self.log()
+        {
+            let packet = log.append(packet, opts, Instant::now());
+            let targets = self.local_sockets(opts);
+            self.nsp.deliver(&targets, &packet, opts.flags);
+            return;
+        }
         let targets = self.local_sockets(opts);
         self.nsp.deliver(&targets, packet, opts.flags);
     }
@@ -177,6 +234,44 @@ impl Adapter for MemoryAdapter {
     fn disconnect_sockets(&self, opts: &BroadcastOptions, close: bool) {
         let targets = self.local_sockets(opts);
         self.nsp.disconnect(&targets, close);
+    }
+
+    fn persist_session(&self, session: PersistedSession) {
+        if let Some(mut log) = self.log() {
+            log.persist(session, Instant::now());
+        }
+    }
+
+    fn restore_session(&self, pid: &str, offset: &str) -> BoxFuture<Option<PersistedSession>> {
+        let session = self
+            .log()
+            .and_then(|mut log| log.take(pid, offset, Instant::now()));
+        Box::pin(std::future::ready(session))
+    }
+
+    fn join_restored(
+        &self,
+        sid: &SocketId,
+        rooms: &[Room],
+        offset: &str,
+        attach: &mut dyn FnMut(),
+    ) {
+        let Some(log) = self.log() else {
+            attach();
+            self.add_all(sid, rooms);
+            return;
+        };
+        attach();
+        self.add_all(sid, rooms);
+        let missed = log.missed(rooms, offset);
+        if missed.gap {
+            // Only when the bounds dropped packets while the middlewares ran.
+            tracing::warn!(%sid, "some missed packets were dropped before the session was restored");
+        }
+        let target = [sid.clone()];
+        for packet in &missed.packets {
+            self.nsp.deliver(&target, packet, Default::default());
+        }
     }
 }
 

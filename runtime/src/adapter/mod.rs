@@ -9,8 +9,10 @@
 //! namespace writes it.
 
 mod memory;
+mod session_log;
 
 pub use memory::MemoryAdapter;
+pub use session_log::{Missed, SessionLog};
 
 use crate::ack::AckError;
 use crate::engineio::{SendError, Sid, Str};
@@ -30,18 +32,29 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// Every answer to a broadcast with acknowledgements: one entry per socket reached.
 pub type AckResponses = Vec<(SocketId, Result<Args, AckError>)>;
 
+/// A socket's data (`socket.data`), shared by its handles and kept with its session.
+pub type SocketData = Arc<std::sync::Mutex<Box<dyn std::any::Any + Send>>>;
+
 /// A session kept for connection state recovery: what a socket was when its connection
 /// dropped, for a client that comes back with its private id.
-#[derive(Debug, Clone)]
 pub struct PersistedSession {
     /// The public socket id, given back to the client.
     pub sid: SocketId,
     /// The private id the client presents to recover.
     pub pid: Str,
-    /// The rooms the socket was in.
+    /// The rooms the socket was in (its own id among them).
     pub rooms: Vec<Room>,
-    /// The socket's data, as JSON.
-    pub data: serde_json::Value,
+    /// The socket's data, as it was (the same value, not a copy).
+    pub data: SocketData,
+}
+
+impl std::fmt::Debug for PersistedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersistedSession")
+            .field("sid", &self.sid)
+            .field("rooms", &self.rooms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why an adapter could not do something.
@@ -101,6 +114,10 @@ pub trait LocalNamespace: Send + Sync + 'static {
     fn describe(&self, targets: &[SocketId]) -> Vec<RemoteSocket>;
     /// Disconnects these sockets (with `close`, their whole connections).
     fn disconnect(&self, targets: &[SocketId], close: bool);
+    /// The connection state recovery options, when the server has them on.
+    fn connection_state_recovery(&self) -> Option<crate::ConnectionStateRecovery> {
+        None
+    }
 }
 
 /// Rooms and broadcasts of one namespace.
@@ -151,11 +168,28 @@ pub trait Adapter: Send + Sync + 'static {
     fn server_count(&self) -> BoxFuture<usize> {
         Box::pin(std::future::ready(1))
     }
-    /// Keeps a session whose connection dropped, for connection state recovery.
+    /// Keeps a session whose connection dropped, for connection state recovery. Called while
+    /// the socket is still in its rooms.
     fn persist_session(&self, _session: PersistedSession) {}
-    /// Gives back a persisted session, if `pid` names one that is still kept.
+    /// Takes back the session `pid`, if it is still kept and the client's `offset` allows
+    /// resuming without a gap; a session is given back once.
     fn restore_session(&self, _pid: &str, _offset: &str) -> BoxFuture<Option<PersistedSession>> {
         Box::pin(std::future::ready(None))
+    }
+    /// Admits a socket whose session was restored: runs `attach` (which makes it reachable and
+    /// answers its CONNECT), joins it to `rooms`, and delivers to it every packet after
+    /// `offset` that those rooms selected, oldest first. A packet broadcast concurrently must
+    /// reach it exactly once: either replayed here or delivered live, never both or neither
+    /// (the in-memory adapter runs all of this under the lock its recoverable broadcasts take).
+    fn join_restored(
+        &self,
+        sid: &SocketId,
+        rooms: &[Room],
+        _offset: &str,
+        attach: &mut dyn FnMut(),
+    ) {
+        attach();
+        self.add_all(sid, rooms);
     }
 }
 

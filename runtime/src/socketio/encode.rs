@@ -16,12 +16,34 @@ pub struct EncodedPacket {
     pub frame: Str,
     /// The binary messages that follow it.
     pub attachments: Vec<Bytes>,
+    /// Whether connection state recovery may log it and replay it to a client that comes back:
+    /// an event without acknowledgement (an acknowledgement's id means nothing to a new
+    /// connection).
+    pub recoverable: bool,
 }
 
 impl EncodedPacket {
     /// The Socket.IO packet's text (the frame without its Engine.IO type).
     pub fn text(&self) -> Str {
         self.frame.slice(1..self.frame.len())
+    }
+
+    /// The same event with `offset` appended to its arguments, as connection state recovery
+    /// sends it: clients that know about offsets remember the last one they received, others
+    /// see one more argument. `offset` must not need escaping in JSON.
+    pub fn with_offset(&self, offset: &str) -> EncodedPacket {
+        debug_assert!(self.frame.ends_with(']'), "an event's data is an array");
+        let body = &self.frame[..self.frame.len() - 1];
+        let mut frame = String::with_capacity(body.len() + offset.len() + 4);
+        frame.push_str(body);
+        frame.push_str(",\"");
+        frame.push_str(offset);
+        frame.push_str("\"]");
+        EncodedPacket {
+            frame: Str::from(frame),
+            attachments: self.attachments.clone(),
+            recoverable: self.recoverable,
+        }
     }
 }
 
@@ -38,30 +60,36 @@ pub(crate) fn event<T: Serialize + ?Sized>(
     args: &T,
     id: Option<u64>,
 ) -> Result<EncodedPacket, EncodeError> {
-    build(PacketType::Event, nsp, id, |buf, attachments| {
-        buf.push(b'[');
-        name.serialize(&mut json_ser(buf, attachments))?;
-        match shape(args) {
-            Shape::Unit => {}
-            Shape::Tuple => {
-                let start = buf.len();
-                args.serialize(&mut json_ser(buf, attachments))?;
-                // `[a,b]` becomes `,a,b`; `[]` disappears.
-                buf.pop();
-                if buf.len() == start + 1 {
+    build(
+        PacketType::Event,
+        nsp,
+        id,
+        id.is_none(),
+        |buf, attachments| {
+            buf.push(b'[');
+            name.serialize(&mut json_ser(buf, attachments))?;
+            match shape(args) {
+                Shape::Unit => {}
+                Shape::Tuple => {
+                    let start = buf.len();
+                    args.serialize(&mut json_ser(buf, attachments))?;
+                    // `[a,b]` becomes `,a,b`; `[]` disappears.
                     buf.pop();
-                } else {
-                    buf[start] = b',';
+                    if buf.len() == start + 1 {
+                        buf.pop();
+                    } else {
+                        buf[start] = b',';
+                    }
+                }
+                Shape::Other => {
+                    buf.push(b',');
+                    args.serialize(&mut json_ser(buf, attachments))?;
                 }
             }
-            Shape::Other => {
-                buf.push(b',');
-                args.serialize(&mut json_ser(buf, attachments))?;
-            }
-        }
-        buf.push(b']');
-        Ok(())
-    })
+            buf.push(b']');
+            Ok(())
+        },
+    )
 }
 
 /// Encodes `ACK id [...args]`, spreading tuples as [`event`] does.
@@ -70,7 +98,7 @@ pub(crate) fn ack<T: Serialize + ?Sized>(
     id: u64,
     args: &T,
 ) -> Result<EncodedPacket, EncodeError> {
-    build(PacketType::Ack, nsp, Some(id), |buf, attachments| {
+    build(PacketType::Ack, nsp, Some(id), false, |buf, attachments| {
         match shape(args) {
             Shape::Unit => buf.extend_from_slice(b"[]"),
             Shape::Tuple => args.serialize(&mut json_ser(buf, attachments))?,
@@ -90,7 +118,7 @@ pub(crate) fn control<T: Serialize + ?Sized>(
     nsp: &str,
     data: Option<&T>,
 ) -> EncodedPacket {
-    build(kind, nsp, None, |buf, attachments| {
+    build(kind, nsp, None, false, |buf, attachments| {
         if let Some(data) = data {
             data.serialize(&mut json_ser(buf, attachments))?;
         }
@@ -112,6 +140,7 @@ fn build(
     kind: PacketType,
     nsp: &str,
     id: Option<u64>,
+    recoverable: bool,
     write: impl FnOnce(&mut Vec<u8>, &mut Vec<Bytes>) -> Result<(), serde_json::Error>,
 ) -> Result<EncodedPacket, EncodeError> {
     // The Engine.IO type, then the packet type, attachment count, namespace and ack id.
@@ -126,7 +155,11 @@ fn build(
     buf[start] = b'4';
     buf[start + 1..room].copy_from_slice(header.as_bytes());
     let frame = Str::from_utf8(Bytes::from(buf).slice(start..)).expect("JSON and header are UTF-8");
-    Ok(EncodedPacket { frame, attachments })
+    Ok(EncodedPacket {
+        frame,
+        attachments,
+        recoverable,
+    })
 }
 
 impl fmt::Display for EncodedPacket {
