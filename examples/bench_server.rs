@@ -11,9 +11,11 @@
 //! - none: untyped handlers that pass the arguments through as received (no decoding);
 //! - `--untyped-decoded`: untyped handlers that decode the arguments into Rust types and encode
 //!   them again, as an application that reads its arguments does;
-//! - `--typed`: the same work written with `#[events]`.
+//! - `--typed`: the same work written with `#[events]`;
+//! - `--recovery`: the first, with connection state recovery on (every broadcast is logged
+//!   with an offset).
 
-use socketry::{Ack, Server, ServerConfig, Socket, events};
+use socketry::{Ack, ConnectionStateRecovery, Server, ServerConfig, Socket, events};
 
 /// What the load generator sends.
 #[events]
@@ -37,13 +39,18 @@ async fn main() -> std::io::Result<()> {
     let addr = format!("127.0.0.1:{port}");
     match std::env::args().nth(1).as_deref() {
         Some("--typed") => typed().serve(addr).await,
-        Some("--untyped-decoded") => untyped(true).serve(addr).await,
-        _ => untyped(false).serve(addr).await,
+        Some("--untyped-decoded") => untyped(ServerConfig::default(), true).serve(addr).await,
+        Some("--recovery") => {
+            let config = ServerConfig::default()
+                .connection_state_recovery(ConnectionStateRecovery::default());
+            untyped(config, false).serve(addr).await
+        }
+        _ => untyped(ServerConfig::default(), false).serve(addr).await,
     }
 }
 
-fn untyped(decode: bool) -> Server {
-    let io = Server::new(ServerConfig::default());
+fn untyped(config: ServerConfig, decode: bool) -> Server {
+    let io = Server::new(config);
     let io2 = io.clone();
     io.of("/").on_connection(move |socket: Socket| {
         let io = io2.clone();

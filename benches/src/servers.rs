@@ -44,6 +44,11 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
             args: vec!["--untyped-decoded".into()],
         },
         Spec {
+            name: "socketry-recovery".into(),
+            program: target.join("examples/bench_server").display().to_string(),
+            args: vec!["--recovery".into()],
+        },
+        Spec {
             name: "bare".into(),
             program: target.join("bare").display().to_string(),
             args: vec![],

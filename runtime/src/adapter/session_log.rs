@@ -54,7 +54,13 @@ impl SessionLog {
     pub fn new(config: ConnectionStateRecovery) -> Self {
         SessionLog {
             config,
-            prefix: crate::engineio::Sid::random().as_str()[..8].to_owned(),
+            prefix: {
+                use rand::Rng;
+                let mut rng = rand::rng();
+                (0..8)
+                    .map(|_| char::from(rng.sample(rand::distr::Alphanumeric)))
+                    .collect()
+            },
             next: 0,
             packets: VecDeque::new(),
             bytes: 0,
@@ -154,7 +160,7 @@ impl SessionLog {
     }
 
     fn parse(&self, offset: &str) -> Option<u64> {
-        let (prefix, n) = offset.split_once('-')?;
+        let (prefix, n) = offset.rsplit_once('-')?;
         if prefix != self.prefix {
             return None;
         }
