@@ -36,6 +36,27 @@ fn string_value(
     Ok(Some(lit))
 }
 
+/// Records an unknown option, and skips its value so that the options after it are still read.
+fn unknown_option(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    attribute: &str,
+    expected: &str,
+) -> syn::Result<()> {
+    let key = meta
+        .path
+        .get_ident()
+        .map_or_else(String::new, |i| i.to_string());
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    }
+    cx.error_spanned_by(
+        &meta.path,
+        format!("unknown `#[{attribute}]` option `{key}`: expected {expected}"),
+    );
+    Ok(())
+}
+
 impl EventsAttr {
     /// Parses the tokens inside `#[events(...)]`.
     pub(crate) fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> syn::Result<Self> {
@@ -67,19 +88,12 @@ impl EventsAttr {
                 }
                 Ok(())
             } else {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map_or_else(String::new, |i| i.to_string());
-                // Skip a value so that later options are still read.
-                if meta.input.peek(syn::Token![=]) {
-                    let _: syn::Expr = meta.value()?.parse()?;
-                }
-                cx.error_spanned_by(
-                    &meta.path,
-                    format!("unknown `#[events]` option `{key}`: expected `rename_all = \"...\"` or `crate = \"...\"`"),
-                );
-                Ok(())
+                unknown_option(
+                    cx,
+                    &meta,
+                    "events",
+                    "`rename_all = \"...\"` or `crate = \"...\"`",
+                )
             }
         });
         syn::parse::Parser::parse2(parser, args)?;
@@ -111,18 +125,7 @@ impl EventAttr {
                     }
                     Ok(())
                 } else {
-                    let key = meta
-                        .path
-                        .get_ident()
-                        .map_or_else(String::new, |i| i.to_string());
-                    if meta.input.peek(syn::Token![=]) {
-                        let _: syn::Expr = meta.value()?.parse()?;
-                    }
-                    cx.error_spanned_by(
-                        &meta.path,
-                        format!("unknown `#[event]` option `{key}`: expected `name = \"...\"`"),
-                    );
-                    Ok(())
+                    unknown_option(cx, &meta, "event", "`name = \"...\"`")
                 }
             });
             if let Err(e) = result {

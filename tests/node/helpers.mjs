@@ -123,3 +123,30 @@ export function rawWebSocket(url) {
   ws.opened.catch(() => {}); // tests that expect a refusal await `closed` instead
   return ws;
 }
+
+/** Resolves once a socket.io-client `socket` is connected; rejects on `connect_error`. */
+export function connected(socket, what = "connect", ms = 5000) {
+  if (socket.connected) return Promise.resolve();
+  return within(
+    ms,
+    new Promise((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", reject);
+    }),
+    what,
+  );
+}
+
+/**
+ * A `connect(nsp, opts)` for socket.io-client's `io`: a new connection to `nsp` of the server
+ * under test (no reconnection unless `opts` says so), kept in `open` to be closed after the
+ * tests; resolves once connected.
+ */
+export function connector(io, open) {
+  return async function connect(nsp = "/", opts = {}) {
+    const socket = io(`${URL_BASE}${nsp}`, { forceNew: true, reconnection: false, ...opts });
+    open.push(socket);
+    await connected(socket, `connect to ${nsp}`);
+    return socket;
+  };
+}

@@ -5,7 +5,7 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { URL_BASE, sleep, within } from "./helpers.mjs";
+import { URL_BASE, sleep, within, connected } from "./helpers.mjs";
 
 const STRICT = process.env.SOCKETRY_URL_STRICT;
 const T = { timeout: 30000 };
@@ -36,17 +36,6 @@ async function client(base, opts = {}) {
   return socket;
 }
 
-function connected(socket, what = "connect") {
-  if (socket.connected) return Promise.resolve();
-  return within(
-    5000,
-    new Promise((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("connect_error", reject);
-    }),
-    what,
-  );
-}
 
 const ack = (socket, ...args) => within(3000, socket.emitWithAck(...args), `ack of ${args[0]}`);
 

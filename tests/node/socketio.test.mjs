@@ -4,36 +4,20 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { URL_BASE, WS_BASE, sleep, within, once, rawWebSocket } from "./helpers.mjs";
+import { URL_BASE, WS_BASE, sleep, within, once, rawWebSocket, connector, connected } from "./helpers.mjs";
 
 const T = { timeout: 15000 };
 const open = [];
 after(() => open.forEach((s) => s.disconnect()));
 
-/** Connects a socket.io-client socket; resolves once connected. */
-async function connect(nsp = "/", opts = {}) {
-  const socket = io(`${URL_BASE}${nsp}`, { forceNew: true, reconnection: false, ...opts });
-  open.push(socket);
-  await within(
-    5000,
-    new Promise((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("connect_error", reject);
-    }),
-    `connect to ${nsp}`,
-  );
-  return socket;
-}
+const connect = connector(io, open);
 
 /** Connects and collects the server's "welcome" event too. */
 async function connectWelcome(nsp = "/", opts = {}) {
   const socket = io(`${URL_BASE}${nsp}`, { forceNew: true, reconnection: false, ...opts });
   open.push(socket);
   const welcome = once(socket, "welcome");
-  await within(5000, new Promise((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("connect_error", reject);
-  }), `connect to ${nsp}`);
+  await connected(socket, `connect to ${nsp}`);
   const [w] = await welcome;
   return { socket, welcome: w };
 }

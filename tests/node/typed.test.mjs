@@ -4,25 +4,13 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { URL_BASE, sleep, within, once } from "./helpers.mjs";
+import { URL_BASE, sleep, within, once, connector } from "./helpers.mjs";
 
 const T = { timeout: 15000 };
 const open = [];
 after(() => open.forEach((s) => s.disconnect()));
 
-async function connect(nsp = "/", opts = {}) {
-  const socket = io(`${URL_BASE}${nsp}`, { forceNew: true, reconnection: false, ...opts });
-  open.push(socket);
-  await within(
-    5000,
-    new Promise((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("connect_error", reject);
-    }),
-    `connect to ${nsp}`,
-  );
-  return socket;
-}
+const connect = connector(io, open);
 
 const ack = (socket, ...args) => within(3000, socket.emitWithAck(...args), `ack of ${args[0]}`);
 
