@@ -9,9 +9,8 @@ use crate::handler::{self, AnyHandler, DisconnectHandler, DisconnectingHandler, 
 use crate::namespace::NamespaceInner;
 use crate::socketio::packet::{PacketType, RESERVED_EVENTS};
 use crate::socketio::{Args, EncodedPacket, encode};
-use crate::typed::{EmitTarget, EventArgs, EventError, Events, Extensions, HandledBy, Untyped};
+use crate::typed::{Events, Extensions, HandledBy, Untyped};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
@@ -19,6 +18,13 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
+
+mod data;
+mod timeout;
+mod typed;
+
+pub use data::DataGuard;
+pub use timeout::SocketTimeout;
 use tokio::sync::oneshot;
 
 /// Why a socket left its namespace, worded as the reference words it.
@@ -697,143 +703,6 @@ impl<C: ?Sized + Events, S: ?Sized + 'static, D: Send + 'static> Socket<C, S, D>
         C: HandledBy<H, S, D>,
     {
         C::register(handler, self)
-    }
-}
-
-impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
-    /// Registers a typed handler: used by the code `#[events]` generates.
-    pub(crate) fn on_typed<A, F, Fut>(&self, event: &'static str, handler: F)
-    where
-        A: EventArgs,
-        F: Fn(Self, A, Option<AckSender>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let handler: EventHandler =
-            Arc::new(move |s: Socket, args: Args, ack| match A::decode(&args) {
-                Ok(a) => Box::pin(handler(s.cast(), a, ack)),
-                Err(e) => {
-                    s.event_error(EventError::new(Str::from(event), args, e), ack);
-                    Box::pin(std::future::ready(()))
-                }
-            });
-        self.register_handler(Str::from(event), handler);
-    }
-}
-
-impl Socket {
-    /// Arguments that do not match their declared types: logged, given to the namespace's hook,
-    /// and answered with an error if the client asked for an acknowledgement.
-    fn event_error(&self, error: EventError, ack: Option<AckSender>) {
-        let mut detail = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(s) = source {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
-            source = s.source();
-        }
-        tracing::warn!(sid = %self.0.id, nsp = self.ns(), "{detail}");
-        if let Some(ack) = ack {
-            let _ = ack.send(&(serde_json::json!({ "error": detail }),));
-        }
-        if let Some(hook) = self.0.ns.hooks.event_error() {
-            handler::call("on_event_error", || hook(self, &error));
-        }
-    }
-}
-
-impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget for Socket<C, S, D> {
-    type Emitted = Result<(), EmitError>;
-    type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
-
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
-        self.emit_untyped(event, args)
-    }
-
-    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
-        &self,
-        event: &'static str,
-        args: &A,
-    ) -> Self::Acked<T> {
-        let timeout = self.0.ns.ack_timeout();
-        self.emit_with_ack_within(event, args, timeout).decoded()
-    }
-}
-
-/// [`Socket::data`]: the socket's data, locked.
-pub struct DataGuard<'a, D> {
-    guard: std::sync::MutexGuard<'a, Box<dyn std::any::Any + Send>>,
-    _type: PhantomData<D>,
-}
-
-impl<D: fmt::Debug + 'static> fmt::Debug for DataGuard<'_, D> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-const DATA_TYPE: &str = "a socket's data has its server's data type";
-
-impl<D: 'static> std::ops::Deref for DataGuard<'_, D> {
-    type Target = D;
-    fn deref(&self) -> &D {
-        self.guard.downcast_ref().expect(DATA_TYPE)
-    }
-}
-
-impl<D: 'static> std::ops::DerefMut for DataGuard<'_, D> {
-    fn deref_mut(&mut self) -> &mut D {
-        self.guard.downcast_mut().expect(DATA_TYPE)
-    }
-}
-
-/// [`Socket::timeout`]: an emit with an acknowledgement, with its own timeout.
-pub struct SocketTimeout<'a, C: ?Sized = Untyped, S: ?Sized = Untyped, D = Extensions> {
-    socket: &'a Socket<C, S, D>,
-    timeout: Duration,
-}
-
-impl<C: ?Sized, S: ?Sized, D> fmt::Debug for SocketTimeout<'_, C, S, D> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SocketTimeout")
-            .field("socket", &self.socket.0.id)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
-impl<C: ?Sized + 'static, D: 'static> SocketTimeout<'_, C, Untyped, D> {
-    /// Emits and waits at most this timeout for the acknowledgement.
-    pub fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> AckFuture {
-        self.socket.emit_with_ack_within(event, args, self.timeout)
-    }
-}
-
-impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> SocketTimeout<'_, C, S, D> {
-    /// The events of `S`, as [`Socket::emit`]; those with an acknowledgement wait at most this
-    /// timeout.
-    pub fn emit(self) -> S::Emitter<Self> {
-        S::emitter(self)
-    }
-}
-
-impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
-    for SocketTimeout<'_, C, S, D>
-{
-    type Emitted = Result<(), EmitError>;
-    type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
-
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
-        self.socket.emit_untyped(event, args)
-    }
-
-    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
-        &self,
-        event: &'static str,
-        args: &A,
-    ) -> Self::Acked<T> {
-        self.socket
-            .emit_with_ack_within(event, args, self.timeout)
-            .decoded()
     }
 }
 

@@ -7,6 +7,14 @@
 //! The adapter reaches the sockets of its own node through [`LocalNamespace`], which the
 //! namespace gives it when it is created: the adapter decides *who* receives a packet, the
 //! namespace writes it.
+//!
+//! Connection state recovery also goes through the adapter: it keeps the sessions of sockets
+//! whose connection dropped ([`Adapter::persist_session`]), the recoverable packets with their
+//! offsets (in [`Adapter::broadcast`], for packets whose `recoverable` is set), gives a session
+//! back ([`Adapter::restore_session`]) and replays what it missed ([`Adapter::join_restored`]).
+//! The in-memory adapter does this with a [`SessionLog`]. A cluster adapter keeps the same
+//! contract across nodes: a session persisted on one node can be restored on another, the
+//! packets of every node count, and a broadcast racing with a restore reaches the client once.
 
 mod memory;
 mod session_log;
