@@ -6,7 +6,8 @@ use crate::model::{EventDef, EventsDef};
 use std::collections::HashMap;
 use syn::{FnArg, Pat, ReturnType, TraitItem, Type};
 
-/// Event names the Socket.IO protocol or the client libraries keep for themselves.
+/// Event names the Socket.IO protocol or the client libraries keep for themselves: the
+/// runtime's `RESERVED_EVENTS` (this crate cannot depend on the runtime, which depends on it).
 const RESERVED: &[&str] = &[
     "connect",
     "connect_error",

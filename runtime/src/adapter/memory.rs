@@ -256,13 +256,13 @@ impl Adapter for MemoryAdapter {
         offset: &str,
         attach: &mut dyn FnMut(),
     ) {
-        let Some(log) = self.log() else {
-            attach();
-            self.add_all(sid, rooms);
-            return;
-        };
+        // Held from before the socket is reachable until its missed packets are written.
+        let log = self.log();
         attach();
         self.add_all(sid, rooms);
+        let Some(log) = log else {
+            return;
+        };
         let missed = log.missed(rooms, offset);
         if missed.gap {
             // Only when the bounds dropped packets while the middlewares ran.
