@@ -24,7 +24,13 @@ pub async fn connect(port: u16) -> std::io::Result<(Conn, Duration)> {
     let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     tcp.set_nodelay(true)?;
     let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
-    let (ws, _) = tokio_tungstenite::client_async(url, tcp)
+    // tungstenite zeroes its whole read buffer (128 KiB by default) before each read: with many
+    // small frames that memset was the generator's first cost (a profile showed it), so the
+    // buffer is as small as the servers'.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(url, tcp, Some(config))
         .await
         .map_err(std::io::Error::other)?;
     let (sink, stream) = ws.split();

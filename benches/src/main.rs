@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo build --release --example bench_server -p socketry-examples
-//! cargo run --release -p socketry-bench -- [--quick] [--reps N] [--servers socketry,socketioxide,bare,node]
+//! cargo run --release -p socketry-bench -- [--quick] [--reps N] [--servers socketry,socketioxide,bare,node] [--only LABEL]
 //! ```
 //!
 //! Servers run pinned to core 0 (`taskset`), the generator on core 1.
@@ -29,7 +29,12 @@ async fn main() {
         flag(&args, "--servers").unwrap_or_else(|| "socketry,socketioxide,bare,node".into());
     servers::pin_self_to_core(1);
 
-    let scenarios = Scenario::all(quick);
+    // `--only "broadcast 1000"` keeps the scenarios whose label contains it (for a profile).
+    let only = flag(&args, "--only").unwrap_or_default();
+    let scenarios: Vec<Scenario> = Scenario::all(quick)
+        .into_iter()
+        .filter(|s| s.label().contains(&only))
+        .collect();
     let specs = servers::specs(&wanted);
     // (scenario, server) → one result per repetition.
     let mut results: BTreeMap<(usize, String), Vec<stats::Outcome>> = BTreeMap::new();
