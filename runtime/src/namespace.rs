@@ -323,6 +323,20 @@ impl LocalNamespace for NamespaceInner {
             .collect()
     }
 
+    fn deliver_to_all(
+        &self,
+        except: &HashSet<SocketId>,
+        packet: &EncodedPacket,
+        flags: BroadcastFlags,
+    ) {
+        let sockets = self.sockets.read().expect("sockets lock");
+        for (id, socket) in sockets.iter() {
+            if except.is_empty() || !except.contains(id) {
+                let _ = socket.send_packet(packet, flags.volatile);
+            }
+        }
+    }
+
     fn deliver(&self, targets: &[SocketId], packet: &EncodedPacket, flags: BroadcastFlags) {
         let sockets = self.sockets.read().expect("sockets lock");
         for id in targets {

@@ -90,6 +90,30 @@ fn prune_in_background(log: std::sync::Weak<Mutex<SessionLog>>) {
     });
 }
 
+/// The sockets in any of the rooms `opts` excludes.
+fn excluded(st: &Rooms, opts: &BroadcastOptions) -> HashSet<SocketId> {
+    opts.except
+        .iter()
+        .filter_map(|r| st.rooms.get(r))
+        .flatten()
+        .cloned()
+        .collect()
+}
+
+impl MemoryAdapter {
+    /// Writes `packet` to the sockets `opts` selects. To everyone (no rooms), it goes through
+    /// the namespace's sockets in one pass, without listing their ids first.
+    fn deliver(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
+        if opts.rooms.is_empty() {
+            let excluded = excluded(&self.state.read().expect("rooms lock"), opts);
+            self.nsp.deliver_to_all(&excluded, packet, opts.flags);
+        } else {
+            let targets = self.local_sockets(opts);
+            self.nsp.deliver(&targets, packet, opts.flags);
+        }
+    }
+}
+
 impl Adapter for MemoryAdapter {
     fn add_all(&self, id: &SocketId, rooms: &[Room]) {
         let mut st = self.state.write().expect("rooms lock");
@@ -142,13 +166,7 @@ impl Adapter for MemoryAdapter {
 
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
         let st = self.state.read().expect("rooms lock");
-        let excluded: HashSet<SocketId> = opts
-            .except
-            .iter()
-            .filter_map(|r| st.rooms.get(r))
-            .flatten()
-            .cloned()
-            .collect();
+        let excluded = excluded(&st, opts);
         if opts.rooms.is_empty() {
             drop(st);
             return self
@@ -174,12 +192,10 @@ impl Adapter for MemoryAdapter {
             && let Some(mut log) = self.log()
         {
             let packet = log.append(packet, opts, Instant::now());
-            let targets = self.local_sockets(opts);
-            self.nsp.deliver(&targets, &packet, opts.flags);
+            self.deliver(&packet, opts);
             return;
         }
-        let targets = self.local_sockets(opts);
-        self.nsp.deliver(&targets, packet, opts.flags);
+        self.deliver(packet, opts);
     }
 
     fn broadcast_with_ack(

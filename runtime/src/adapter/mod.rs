@@ -107,6 +107,21 @@ pub trait LocalNamespace: Send + Sync + 'static {
     fn socket_ids(&self) -> Vec<SocketId>;
     /// Writes an encoded packet to these sockets (the ones still connected).
     fn deliver(&self, targets: &[SocketId], packet: &EncodedPacket, flags: BroadcastFlags);
+    /// Writes an encoded packet to every socket of the namespace but those in `except`: the
+    /// broadcast to everyone, without listing the sockets first.
+    fn deliver_to_all(
+        &self,
+        except: &HashSet<SocketId>,
+        packet: &EncodedPacket,
+        flags: BroadcastFlags,
+    ) {
+        let targets: Vec<SocketId> = self
+            .socket_ids()
+            .into_iter()
+            .filter(|id| !except.contains(id))
+            .collect();
+        self.deliver(&targets, packet, flags);
+    }
     /// Writes a packet that asks for acknowledgement `ack_id` to these sockets, each of which
     /// then waits for its answer; returns each socket's answer channel.
     fn deliver_with_ack(

@@ -138,12 +138,14 @@ impl EngineSocket {
 
     /// Whether the session is closed (or closing on the server's request).
     pub fn is_closed(&self) -> bool {
-        self.closed.is_cancelled() || self.closing.load(Ordering::Acquire)
+        self.is_terminated() || self.closing.load(Ordering::Acquire)
     }
 
     /// Whether the session has ended (a server-side close still draining its queue has not).
+    /// Read on every send: the reason's cell is one atomic load, where the cancellation token
+    /// takes a lock (the reason is set just before the token is cancelled).
     pub(crate) fn is_terminated(&self) -> bool {
-        self.closed.is_cancelled()
+        self.close_reason.get().is_some()
     }
 
     /// Why the session closed, once it has.
@@ -223,7 +225,7 @@ impl EngineSocket {
     /// Closes the session from the server: the messages already queued are delivered first,
     /// then the client is told to close (reason `forced close`).
     pub fn close(self: &Arc<Self>) {
-        if self.closed.is_cancelled() || self.closing.swap(true, Ordering::AcqRel) {
+        if self.is_terminated() || self.closing.swap(true, Ordering::AcqRel) {
             return;
         }
         if self.tx.try_send(Packet::Close).is_err() {
@@ -265,7 +267,7 @@ impl EngineSocket {
 
     /// Handles one packet from the client.
     pub(crate) fn on_packet(self: &Arc<Self>, packet: Packet) {
-        if self.closed.is_cancelled() {
+        if self.is_terminated() {
             return;
         }
         match packet {
@@ -386,7 +388,7 @@ impl EngineSocket {
         if overdue {
             self.terminate(CloseReason::PingTimeout);
         }
-        overdue || self.closed.is_cancelled()
+        overdue || self.is_terminated()
     }
 }
 
