@@ -123,10 +123,15 @@ async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<P
         let closed = socket.closed();
         tokio::pin!(closed);
         loop {
+            // Checked with an atomic load per message; the token's future, whose poll takes a
+            // lock and registers a waker, is polled only when the client has nothing to read.
+            if socket.is_terminated() {
+                return;
+            }
             let msg = tokio::select! {
                 biased;
-                _ = &mut closed => return,
                 msg = stream.next() => msg,
+                _ = &mut closed => return,
             };
             match msg {
                 Some(Ok(WsMessage::Text(t))) => {
@@ -169,12 +174,14 @@ async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<P
                 socket.terminate(CloseReason::ForcedClose);
                 break;
             }
-            // The queue first: while it has packets, the close is not polled (it is checked
-            // once the queue is empty, and a closed session queues nothing more).
+            // As in the reader: an atomic check per packet, the token's future only when idle.
+            if socket.is_terminated() {
+                break;
+            }
             let packet = tokio::select! {
                 biased;
-                _ = &mut closed => break,
                 p = rx.recv() => p.expect("the session holds a sender while it lives"),
+                _ = &mut closed => break,
             };
             let mut last = packet == Packet::Close;
             // The first packets of a session go out one per write, a moment apart, so that a
