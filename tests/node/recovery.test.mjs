@@ -32,7 +32,10 @@ async function client(base, opts = {}) {
     if (socket._pid && typeof args[args.length - 1] === "string") args.pop();
     socket.log.push([event, ...args.map((a) => (Buffer.isBuffer(a) ? [...a] : a))]);
   });
+  // The server's `welcome` gives the client its first offset; it may come after `connect`.
+  const welcome = new Promise((resolve) => socket.once("welcome", resolve));
   await connected(socket);
+  await within(5000, welcome, "welcome");
   return socket;
 }
 
