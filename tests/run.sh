@@ -10,7 +10,8 @@ npm ci --prefix tests --no-audit --no-fund
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --workspace --exclude socketry-bench 2>&1 | tee "$log"
+# --no-fail-fast: one failing test binary must not hide how the others did.
+cargo test --workspace --exclude socketry-bench --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
