@@ -14,6 +14,7 @@ mod errors;
 mod handler;
 pub mod packet;
 pub mod payload;
+mod queue;
 mod request;
 mod service;
 mod sid;

@@ -6,6 +6,7 @@ use super::engine::EngineShared;
 use super::errors::{CloseReason, SendError};
 use super::handler::Message;
 use super::packet::{Packet, ProtocolVersion};
+use super::queue::{Full, SendQueue};
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::str::Str;
@@ -14,7 +15,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Where a polling session stands in an upgrade to WebSocket.
@@ -46,9 +47,9 @@ pub struct EngineSocket {
     /// A v3 client that takes binary only as base64.
     b64: bool,
     request: Arc<RequestInfo>,
-    tx: mpsc::Sender<Packet>,
-    /// Held by whichever transport is writing: the pending poll, or the WebSocket.
-    pub(crate) rx: tokio::sync::Mutex<mpsc::Receiver<Packet>>,
+    pub(crate) queue: SendQueue,
+    /// Held by whichever transport is writing the queue: the pending poll, or the WebSocket.
+    pub(crate) consumer: tokio::sync::Mutex<()>,
     state: Mutex<State>,
     /// Set by a server-side [`close`](Self::close): no more sends, the queue drains, then closes.
     closing: AtomicBool,
@@ -87,14 +88,13 @@ impl EngineSocket {
         queue: usize,
         engine: Weak<EngineShared>,
     ) -> Arc<Self> {
-        let (tx, rx) = mpsc::channel(queue);
         Arc::new(EngineSocket {
             id,
             protocol,
             b64,
             request,
-            tx,
-            rx: tokio::sync::Mutex::new(rx),
+            queue: SendQueue::new(queue),
+            consumer: tokio::sync::Mutex::new(()),
             state: Mutex::new(State {
                 transport,
                 upgrade: Upgrade::None,
@@ -191,35 +191,22 @@ impl EngineSocket {
         if self.is_closed() {
             return Err(SendError::Closed);
         }
-        let mut permits = self
-            .tx
-            .try_reserve_many(1 + binaries.len())
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(()) => SendError::QueueFull,
-                mpsc::error::TrySendError::Closed(()) => SendError::Closed,
-            })?;
-        if let Some(p) = permits.next() {
-            p.send(first);
-        }
-        for (p, data) in permits.zip(binaries) {
-            p.send(Packet::Binary(data.clone()));
-        }
-        Ok(())
+        let rest = binaries.iter().map(|data| Packet::Binary(data.clone()));
+        self.queue
+            .push_all(std::iter::once(first).chain(rest), 1 + binaries.len())
+            .map_err(|Full| SendError::QueueFull)
     }
 
     /// How many packets wait in the send queue.
     pub fn queued(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
+        self.queue.len()
     }
 
     pub(crate) fn send_packet(&self, packet: Packet) -> Result<(), SendError> {
         if self.is_closed() {
             return Err(SendError::Closed);
         }
-        self.tx.try_send(packet).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
-            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-        })
+        self.queue.push(packet).map_err(|Full| SendError::QueueFull)
     }
 
     /// Closes the session from the server: the messages already queued are delivered first,
@@ -228,7 +215,7 @@ impl EngineSocket {
         if self.is_terminated() || self.closing.swap(true, Ordering::AcqRel) {
             return;
         }
-        if self.tx.try_send(Packet::Close).is_err() {
+        if self.queue.push(Packet::Close).is_err() {
             self.terminate(CloseReason::ForcedClose);
             return;
         }
@@ -254,6 +241,8 @@ impl EngineSocket {
         }
         tracing::debug!(sid = %self.id, %reason, "session closed");
         self.closed.cancel();
+        // The transport writing the queue waits on it, not on the token.
+        self.queue.wake();
         if let Some(engine) = self.engine.upgrade() {
             engine.remove(self.id);
             engine.handler.on_disconnect(self, reason);
@@ -362,7 +351,7 @@ impl EngineSocket {
             let deadline = next_ping + timeout;
             *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
             // A full queue means the client is not reading: it will miss the pong deadline.
-            let _ = self.tx.try_send(Packet::Ping);
+            let _ = self.queue.push(Packet::Ping);
             tokio::select! {
                 _ = self.pong.notified() => {
                     *self.pong_deadline.lock().expect("deadline lock") = None;

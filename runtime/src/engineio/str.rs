@@ -42,11 +42,6 @@ impl Str {
         Str(text)
     }
 
-    /// The payload for a WebSocket text message: the same buffer, not checked again.
-    pub(crate) fn into_ws(self) -> Utf8Bytes {
-        self.0
-    }
-
     /// The string slice.
     pub fn as_str(&self) -> &str {
         self.0.as_str()

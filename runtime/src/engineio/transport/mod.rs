@@ -4,3 +4,5 @@
 pub(crate) mod polling;
 pub(crate) mod upgrade;
 pub(crate) mod websocket;
+pub(crate) mod ws_conn;
+mod ws_frame;

@@ -44,7 +44,7 @@ pub(crate) fn payload_response(socket: &EngineSocket, packets: &[Packet]) -> Res
 
 /// A `GET`: waits for packets and answers with all that are queued.
 pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
-    let Ok(mut rx) = socket.rx.try_lock() else {
+    let Ok(consumer) = socket.consumer.try_lock() else {
         if socket.upgrade_state() >= Upgrade::Probed {
             // The WebSocket is taking the queue over: this poll is simply late.
             return RequestError::new(ErrorCode::BadRequest).into_response();
@@ -61,14 +61,13 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
     let mut packets = Vec::new();
     if socket.close_pending.swap(false, Ordering::AcqRel) {
         packets.push(Packet::Close);
-    } else if socket.upgrade_state() >= Upgrade::Probed && rx.is_empty() {
+    } else if socket.upgrade_state() >= Upgrade::Probed && socket.queue.is_empty() {
         packets.push(Packet::Noop);
     } else {
         let (first, drain) = tokio::select! {
             biased;
             // What was queued before a close still goes out.
-            p = rx.recv() => {
-                let p = p.expect("the session holds a sender while it lives");
+            p = socket.queue.pop() => {
                 let more = p != Packet::Close;
                 (p, more)
             }
@@ -76,7 +75,7 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
             _ = &mut probed => (Packet::Noop, false),
         };
         packets.push(first);
-        while drain && let Ok(p) = rx.try_recv() {
+        while drain && let Some(p) = socket.queue.try_pop() {
             if p == Packet::Close {
                 // As in the reference, the close goes in a poll of its own: clients handle the
                 // packets of a payload after its `close`, and would lose a DISCONNECT before it.
@@ -86,7 +85,7 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
             packets.push(p);
         }
     }
-    drop(rx);
+    drop(consumer);
     guard.disarm();
     // The queue ended with the server's close: the client has it now.
     if packets.last() == Some(&Packet::Close) {

@@ -1,20 +1,16 @@
 //! The WebSocket handshake (HTTP/1.1 `Upgrade`, as the reference's `ws` serves it), handing
-//! the connection to tokio-tungstenite. Done here rather than through axum so that a message's
-//! text goes to the socket in the very buffer it was encoded in, with no second UTF-8 check per
-//! receiver.
+//! the connection to [`WsConn`]. Done here rather than through axum, whose socket frames every
+//! message itself.
 
+use super::ws_conn::WsConn;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
-use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-
-/// A server-side WebSocket over an upgraded HTTP connection.
-pub(crate) type WsStream = WebSocketStream<TokioIo<Upgraded>>;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// A valid WebSocket handshake request, not answered yet.
 pub(crate) struct WsUpgrade {
@@ -55,7 +51,7 @@ impl WsUpgrade {
     /// connection is handed over.
     pub(crate) fn respond<F, Fut>(self, config: WebSocketConfig, session: F) -> Response
     where
-        F: FnOnce(WsStream) -> Fut + Send + 'static,
+        F: FnOnce(WsConn) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let accept = derive_accept_key(self.key.as_bytes());
@@ -63,13 +59,7 @@ impl WsUpgrade {
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
-                    let ws = WebSocketStream::from_raw_socket(
-                        TokioIo::new(upgraded),
-                        Role::Server,
-                        Some(config),
-                    )
-                    .await;
-                    session(ws).await;
+                    session(WsConn::new(TokioIo::new(upgraded), config).await).await;
                 }
                 Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
             }

@@ -1,18 +1,18 @@
 //! WebSocket: a session opened directly on a WebSocket, or a polling session upgraded to one.
 
-use super::upgrade::WsStream;
+use super::ws_conn::{WsConn, WsWriter};
 use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
 use crate::engineio::errors::CloseReason;
-use crate::engineio::packet::{Frame, Packet, ProtocolVersion};
+use crate::engineio::packet::{Packet, ProtocolVersion};
 use crate::engineio::request::RequestInfo;
 use crate::engineio::sid::Sid;
 use crate::engineio::socket::EngineSocket;
 use crate::engineio::str::Str;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use std::future::poll_fn;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
 
 /// How many packets at the start of a session go out one per write.
@@ -27,42 +27,36 @@ const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// A new session on a WebSocket: the `open` packet first, then the session runs.
 pub(crate) async fn handshake(
     engine: Arc<EngineShared>,
-    mut ws: WsStream,
+    mut ws: WsConn,
     sid: Sid,
     protocol: ProtocolVersion,
     b64: bool,
     request: Arc<RequestInfo>,
 ) {
     let (socket, open) = engine.open_session(sid, protocol, b64, TransportKind::WebSocket, request);
-    let mut rx = socket.rx.lock().await;
+    let consumer = socket.consumer.lock().await;
     if protocol == ProtocolVersion::V3 {
         // The HTTP 101 answer and the open packet in one read reach a v3 client's `open` and
         // `message` events in one tick, before a listener attached after `open` is in place (the
         // v3 protocol test-suite does exactly that). A moment between them keeps them apart.
         tokio::time::sleep(PACING_GAP).await;
     }
-    if ws
-        .send(to_ws(Packet::Open(open).encode_frame()))
-        .await
-        .is_err()
-    {
+    ws.writer.push(&socket, &Packet::Open(open));
+    if ws.writer.flush().await.is_err() {
         socket.terminate(CloseReason::TransportError);
         return;
     }
     engine.handler.on_connect(&socket);
-    run(ws, &socket, &mut rx).await;
+    run(ws, &socket).await;
+    drop(consumer);
 }
 
 /// A polling session probing, then moving to, this WebSocket. Until the client's `upgrade`
 /// packet the session goes on over polling; a failed probe leaves it there.
-pub(crate) async fn upgrade(
-    engine: Arc<EngineShared>,
-    mut ws: WsStream,
-    socket: Arc<EngineSocket>,
-) {
+pub(crate) async fn upgrade(engine: Arc<EngineShared>, mut ws: WsConn, socket: Arc<EngineSocket>) {
     if !socket.begin_upgrade() {
         tracing::debug!(sid = %socket.id(), "upgrade refused: already upgrading or upgraded");
-        let _ = ws.send(WsMessage::Close(None)).await;
+        let _ = ws.writer.close(false).await;
         return;
     }
     let deadline = tokio::time::sleep(engine.config.upgrade_timeout);
@@ -70,7 +64,7 @@ pub(crate) async fn upgrade(
     let mut probed = false;
     let upgraded = loop {
         let msg = tokio::select! {
-            msg = ws.next() => msg,
+            msg = ws.stream.next() => msg,
             _ = &mut deadline => {
                 tracing::debug!(sid = %socket.id(), "upgrade timed out");
                 break false;
@@ -84,11 +78,8 @@ pub(crate) async fn upgrade(
         };
         match packet {
             Ok(Packet::PingProbe) if !probed => {
-                if ws
-                    .send(to_ws(Packet::PongProbe.encode_frame()))
-                    .await
-                    .is_err()
-                {
+                ws.writer.push(&socket, &Packet::PongProbe);
+                if ws.writer.flush().await.is_err() {
                     break false;
                 }
                 probed = true;
@@ -105,101 +96,106 @@ pub(crate) async fn upgrade(
     // DISCONNECT, say) then drain over the WebSocket the client has switched to.
     if !upgraded || socket.is_terminated() {
         socket.abort_upgrade();
-        let _ = ws.send(WsMessage::Close(None)).await;
+        let _ = ws.writer.close(false).await;
         return;
     }
     // The pending poll, released by the probe, gives the queue back promptly.
-    let mut rx = socket.rx.lock().await;
+    let consumer = socket.consumer.lock().await;
     socket.finish_upgrade();
     tracing::debug!(sid = %socket.id(), "upgraded to websocket");
-    run(ws, &socket, &mut rx).await;
+    run(ws, &socket).await;
+    drop(consumer);
 }
 
-/// Reads packets into the session and writes its queue out, until either side closes.
-async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<Packet>) {
-    let (mut sink, mut stream) = ws.split();
-    let reader = async {
-        // One wait for the close, registered once for the loop, not once per message.
-        let closed = socket.closed();
-        tokio::pin!(closed);
-        loop {
-            // Checked with an atomic load per message; the token's future, whose poll takes a
-            // lock and registers a waker, is polled only when the client has nothing to read.
-            if socket.is_terminated() {
-                return;
+/// Reads packets into the session here, and writes its queue out from a task of its own (so
+/// that a packet to send wakes the writer alone, and a frame read wakes the reader alone), until
+/// either side closes. The caller holds the queue's consumer lock throughout.
+async fn run(ws: WsConn, socket: &Arc<EngineSocket>) {
+    let WsConn { mut stream, writer } = ws;
+    writer.attach(socket);
+    let writer = tokio::spawn(write_queue(writer, socket.clone()));
+    // One wait for the close, registered once for the loop, not once per message.
+    let closed = socket.closed();
+    tokio::pin!(closed);
+    loop {
+        // Checked with an atomic load per message; the token's future, whose poll takes a
+        // lock and registers a waker, is polled only when the client has nothing to read.
+        if socket.is_terminated() {
+            break;
+        }
+        let msg = tokio::select! {
+            biased;
+            msg = stream.next() => msg,
+            _ = &mut closed => break,
+        };
+        match msg {
+            Some(Ok(WsMessage::Text(t))) => {
+                let text = Str::from_ws(t);
+                let packet = match socket.protocol() {
+                    ProtocolVersion::V4 => Packet::decode_text(text),
+                    ProtocolVersion::V3 => Packet::decode_text_v3(text),
+                };
+                on_decoded(socket, packet);
             }
-            let msg = tokio::select! {
-                biased;
-                msg = stream.next() => msg,
-                _ = &mut closed => return,
-            };
-            match msg {
-                Some(Ok(WsMessage::Text(t))) => {
-                    let text = Str::from_ws(t);
-                    let packet = match socket.protocol() {
-                        ProtocolVersion::V4 => Packet::decode_text(text),
-                        ProtocolVersion::V3 => Packet::decode_text_v3(text),
-                    };
-                    on_decoded(socket, packet);
-                }
-                Some(Ok(WsMessage::Binary(data))) => {
-                    let packet = match socket.protocol() {
-                        ProtocolVersion::V4 => Ok(Packet::decode_binary(data)),
-                        ProtocolVersion::V3 => Packet::decode_binary_v3(data),
-                    };
-                    on_decoded(socket, packet);
-                }
-                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {}
-                Some(Ok(WsMessage::Close(_))) | None => {
-                    socket.terminate(CloseReason::TransportClose)
-                }
-                Some(Err(e)) => {
-                    tracing::debug!(sid = %socket.id(), error = %e, "websocket read error");
-                    socket.terminate(read_error_reason(e));
-                }
+            Some(Ok(WsMessage::Binary(data))) => {
+                let packet = match socket.protocol() {
+                    ProtocolVersion::V4 => Ok(Packet::decode_binary(data)),
+                    ProtocolVersion::V3 => Packet::decode_binary_v3(data),
+                };
+                on_decoded(socket, packet);
+            }
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {}
+            Some(Ok(WsMessage::Close(_))) | None => socket.terminate(CloseReason::TransportClose),
+            Some(Err(e)) => {
+                tracing::debug!(sid = %socket.id(), error = %e, "websocket read error");
+                socket.terminate(read_error_reason(e));
             }
         }
-    };
-    let writer = async {
-        let closed = socket.closed();
-        tokio::pin!(closed);
-        let mut writes = 0;
-        let mut paced_at = None;
-        loop {
-            // A close the last poll could not carry (it had packets before it) goes out now.
-            if socket
-                .close_pending
-                .swap(false, std::sync::atomic::Ordering::AcqRel)
-            {
-                socket.terminate(CloseReason::ForcedClose);
+    }
+    // The writer ends once the session has: it sends the close frame, then the stream drops.
+    let _ = writer.await;
+    drop(stream);
+}
+
+/// Writes the session's queue to the WebSocket until the session ends, then closes it.
+async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
+    let mut batch = Vec::new();
+    let mut writes = 0;
+    let mut paced_at = None;
+    'session: loop {
+        // A close the last poll could not carry (it had packets before it) goes out now.
+        if socket
+            .close_pending
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
+            socket.terminate(CloseReason::ForcedClose);
+            break;
+        }
+        if socket.is_terminated() {
+            break;
+        }
+        // Everything queued at once: a socket receiving broadcasts faster than it reads them
+        // gets them in one write. `terminate` wakes this wait too.
+        poll_fn(|cx| socket.queue.poll_drain(cx, &mut batch)).await;
+        let mut last = false;
+        for packet in batch.drain(..) {
+            if packet == Packet::Close {
+                last = true;
                 break;
             }
-            // As in the reader: an atomic check per packet, the token's future only when idle.
-            if socket.is_terminated() {
-                break;
-            }
-            let packet = tokio::select! {
-                biased;
-                p = rx.recv() => p.expect("the session holds a sender while it lives"),
-                _ = &mut closed => break,
-            };
-            let mut last = packet == Packet::Close;
             // The first packets of a session go out one per write, a moment apart, so that a
             // client sees its CONNECT reply alone: clients (and the protocol test-suites) that
-            // handle one message per read expect it, as they get it from the reference. After
-            // that, everything queued goes out in one write, which halves the writes of a socket
-            // receiving broadcasts faster than it reads them.
-            if writes < PACED_WRITES && !last {
+            // handle one message per read expect it, as they get it from the reference.
+            if writes < PACED_WRITES {
                 if let Some(at) = paced_at {
                     tokio::time::sleep_until(at + PACING_GAP).await;
                 }
                 writes += 1;
-                let sent = sink.send(frame(socket, &packet)).await;
+                writer.push(&socket, &packet);
+                let sent = writer.flush().await;
                 paced_at = Some(tokio::time::Instant::now());
-                if let Err(e) = sent {
-                    tracing::debug!(sid = %socket.id(), error = %e, "websocket write error");
-                    socket.terminate(CloseReason::TransportError);
-                    break;
+                if !written(&socket, sent) {
+                    break 'session;
                 }
                 continue;
             }
@@ -207,39 +203,35 @@ async fn run(ws: WsStream, socket: &Arc<EngineSocket>, rx: &mut mpsc::Receiver<P
                 // The last one-packet write gets its moment too.
                 tokio::time::sleep_until(at + PACING_GAP).await;
             }
-            let mut result = if last {
-                Ok(())
-            } else {
-                sink.feed(frame(socket, &packet)).await
-            };
-            let mut fed = !last;
-            while result.is_ok() && !last {
-                match rx.try_recv() {
-                    Ok(Packet::Close) => last = true,
-                    Ok(p) => {
-                        fed = true;
-                        result = sink.feed(frame(socket, &p)).await;
-                    }
-                    Err(_) => break,
-                }
-            }
-            if fed && result.is_ok() {
-                result = sink.flush().await;
-            }
-            if let Err(e) = result {
-                tracing::debug!(sid = %socket.id(), error = %e, "websocket write error");
-                socket.terminate(CloseReason::TransportError);
-                break;
-            }
-            if last {
-                // The server's close: WebSocket clients get a close frame, not a `1` packet.
-                socket.terminate(CloseReason::ForcedClose);
-                break;
+            writer.push(&socket, &packet);
+            if writer.is_full() && !written(&socket, writer.flush().await) {
+                break 'session;
             }
         }
-        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.send(WsMessage::Close(None))).await;
-    };
-    tokio::join!(reader, writer);
+        // Also what tungstenite has to say on its own (a pong, the answer to a close).
+        if !written(&socket, writer.flush().await) {
+            break;
+        }
+        if last {
+            // The server's close: WebSocket clients get a close frame, not a `1` packet.
+            socket.terminate(CloseReason::ForcedClose);
+            break;
+        }
+    }
+    batch.clear();
+    // A client that closed first has had tungstenite's answer to its close already.
+    let client_closed = socket.close_reason() == Some(CloseReason::TransportClose);
+    let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, writer.close(client_closed)).await;
+}
+
+/// Whether a write went through; a failed one ends the session.
+fn written(socket: &Arc<EngineSocket>, result: std::io::Result<()>) -> bool {
+    if let Err(e) = result {
+        tracing::debug!(sid = %socket.id(), error = %e, "websocket write error");
+        socket.terminate(CloseReason::TransportError);
+        return false;
+    }
+    true
 }
 
 fn on_decoded(
@@ -252,22 +244,6 @@ fn on_decoded(
             tracing::debug!(sid = %socket.id(), error = %e, "parse error");
             socket.terminate(CloseReason::ParseError);
         }
-    }
-}
-
-/// The WebSocket message of a packet, in the session's protocol.
-fn frame(socket: &EngineSocket, packet: &Packet) -> WsMessage {
-    to_ws(match socket.protocol() {
-        ProtocolVersion::V4 => packet.encode_frame(),
-        ProtocolVersion::V3 => packet.encode_frame_v3(socket.b64()),
-    })
-}
-
-fn to_ws(frame: Frame) -> WsMessage {
-    match frame {
-        // The very buffer the message was encoded in, for every receiver of a broadcast.
-        Frame::Text(text) => WsMessage::Text(text.into_ws()),
-        Frame::Binary(data) => WsMessage::Binary(data),
     }
 }
 

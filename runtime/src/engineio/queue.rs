@@ -1,0 +1,187 @@
+//! A session's send queue: many producers (the application, broadcasts, the heartbeat), one
+//! consumer at a time (the transport writing).
+//!
+//! A broadcast pushes one packet into each receiver's queue, so this is the hottest path of a
+//! busy server. A lock around a `VecDeque` is what it needs: one uncontended lock per push, no
+//! permit accounting, no wake-up unless the consumer is actually waiting (a writer that has not
+//! run yet since the last wake-up is woken once, and then finds every packet pushed meanwhile),
+//! and no allocation for an idle session.
+
+use super::packet::Packet;
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+/// The queue is full: `max_buffered_packets` packets wait for a client that does not read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Full;
+
+#[derive(Debug, Default)]
+struct Inner {
+    packets: VecDeque<Packet>,
+    /// The consumer waiting for a packet (or for [`SendQueue::wake`]).
+    waker: Option<Waker>,
+    /// Set by [`SendQueue::wake`]: the waiting consumer returns even with nothing queued.
+    woken: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct SendQueue {
+    inner: Mutex<Inner>,
+    capacity: usize,
+}
+
+impl SendQueue {
+    pub(crate) fn new(capacity: usize) -> Self {
+        SendQueue {
+            inner: Mutex::default(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding this lock leaves a consistent deque behind.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues one packet.
+    pub(crate) fn push(&self, packet: Packet) -> Result<(), Full> {
+        self.push_all(std::iter::once(packet), 1)
+    }
+
+    /// Queues `count` packets in order with nothing between them, or none.
+    pub(crate) fn push_all(
+        &self,
+        packets: impl IntoIterator<Item = Packet>,
+        count: usize,
+    ) -> Result<(), Full> {
+        let waker = {
+            let mut inner = self.lock();
+            if inner.packets.len() + count > self.capacity {
+                return Err(Full);
+            }
+            inner.packets.extend(packets);
+            inner.waker.take()
+        };
+        // Woken outside the lock: the consumer may run at once on another thread.
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+
+    /// How many packets wait.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().packets.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The next packet, if one waits.
+    pub(crate) fn try_pop(&self) -> Option<Packet> {
+        self.lock().packets.pop_front()
+    }
+
+    /// Moves every waiting packet to `out`; when there is none, waits for one, or for
+    /// [`wake`](Self::wake) (then `out` may stay empty).
+    pub(crate) fn poll_drain(&self, cx: &mut Context<'_>, out: &mut Vec<Packet>) -> Poll<()> {
+        let mut inner = self.lock();
+        if inner.packets.is_empty() {
+            if std::mem::take(&mut inner.woken) {
+                return Poll::Ready(());
+            }
+            match &mut inner.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                slot => *slot = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        out.extend(inner.packets.drain(..));
+        Poll::Ready(())
+    }
+
+    /// Waits for the next packet.
+    pub(crate) async fn pop(&self) -> Packet {
+        poll_fn(|cx| {
+            let mut inner = self.lock();
+            match inner.packets.pop_front() {
+                Some(p) => Poll::Ready(p),
+                None => {
+                    inner.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+
+    /// Wakes the consumer without a packet: the session's state changed (it closed, or the
+    /// transport has something of its own to write).
+    pub(crate) fn wake(&self) {
+        let waker = {
+            let mut inner = self.lock();
+            inner.woken = true;
+            inner.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engineio::str::Str;
+
+    fn msg(s: &'static str) -> Packet {
+        Packet::Message(Str::from_static(s))
+    }
+
+    #[test]
+    fn bounded_and_all_or_nothing() {
+        let q = SendQueue::new(3);
+        q.push(msg("a")).unwrap();
+        assert_eq!(q.push_all([msg("b"), msg("c"), msg("d")], 3), Err(Full));
+        assert_eq!(q.len(), 1);
+        q.push_all([msg("b"), msg("c")], 2).unwrap();
+        assert_eq!(q.push(msg("d")), Err(Full));
+        assert_eq!(q.try_pop(), Some(msg("a")));
+        q.push(msg("d")).unwrap();
+        let mut out = Vec::new();
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        assert_eq!(q.poll_drain(&mut cx, &mut out), Poll::Ready(()));
+        assert_eq!(out, [msg("b"), msg("c"), msg("d")]);
+        assert!(q.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_push_or_a_wake_releases_the_waiting_consumer() {
+        let q = std::sync::Arc::new(SendQueue::new(8));
+        let q2 = q.clone();
+        let waiter = tokio::spawn(async move {
+            let mut out = Vec::new();
+            poll_fn(|cx| q2.poll_drain(cx, &mut out)).await;
+            out
+        });
+        tokio::task::yield_now().await;
+        q.push(msg("x")).unwrap();
+        assert_eq!(waiter.await.unwrap(), [msg("x")]);
+
+        let q2 = q.clone();
+        let waiter = tokio::spawn(async move {
+            let mut out = Vec::new();
+            poll_fn(|cx| q2.poll_drain(cx, &mut out)).await;
+            out
+        });
+        tokio::task::yield_now().await;
+        q.wake();
+        assert!(waiter.await.unwrap().is_empty());
+        q.push(msg("y")).unwrap();
+        assert_eq!(q.pop().await, msg("y"));
+    }
+}
