@@ -183,6 +183,7 @@ async fn connect(server: &Running, n: usize, concurrency: usize) -> Outcome {
     let permits = Rc::new(Semaphore::new(concurrency));
     let held: Rc<RefCell<Vec<Conn>>> = Rc::default();
     let times: Rc<RefCell<Vec<f64>>> = Rc::default();
+    let (cpu0, gen0) = (server.cpu(), cpu_of("/proc/self/stat"));
     let started = Instant::now();
     let local = tokio::task::LocalSet::new();
     for _ in 0..n {
@@ -198,6 +199,10 @@ async fn connect(server: &Running, n: usize, concurrency: usize) -> Outcome {
     }
     local.await;
     let elapsed = started.elapsed().as_secs_f64();
+    let (server_cpu, generator_cpu) = (
+        (server.cpu() - cpu0).as_secs_f64() / elapsed,
+        (cpu_of("/proc/self/stat") - gen0).as_secs_f64() / elapsed,
+    );
     let connected = held.borrow().len();
     // Idle for a moment, then read what the server holds for them.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -208,6 +213,8 @@ async fn connect(server: &Running, n: usize, concurrency: usize) -> Outcome {
         rss_per_conn_kib: rss_before
             .zip(rss_after)
             .map(|(b, a)| a.saturating_sub(b) as f64 / connected.max(1) as f64),
+        server_cpu,
+        generator_cpu,
         ..Default::default()
     };
     latencies(std::mem::take(&mut times.borrow_mut()), &mut outcome);

@@ -24,6 +24,9 @@ pub(crate) struct Client {
     connecting: Mutex<HashSet<Str>>,
     partial: Mutex<Option<Partial>>,
     server: Weak<ServerInner>,
+    /// The `connect_timeout` timer, stopped once a namespace is joined (as the reference clears
+    /// it) rather than left to hold a task and a timer for the rest of its delay.
+    connect_timer: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Client {
@@ -34,7 +37,12 @@ impl Client {
             connecting: Mutex::default(),
             partial: Mutex::default(),
             server,
+            connect_timer: Mutex::default(),
         })
+    }
+
+    pub(crate) fn set_connect_timer(&self, timer: tokio::task::AbortHandle) {
+        *self.connect_timer.lock().expect("timer lock") = Some(timer);
     }
 
     pub(crate) fn engine(&self) -> &Arc<EngineSocket> {
@@ -225,6 +233,9 @@ impl Client {
                 .lock()
                 .expect("sockets lock")
                 .insert(Str::from(nsp), socket);
+            if let Some(timer) = self.connect_timer.lock().expect("timer lock").take() {
+                timer.abort();
+            }
         }
     }
 

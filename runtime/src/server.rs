@@ -200,10 +200,10 @@ impl EngineHandler for Bridge {
             client.connect_main();
         }
         let timeout = server.config.connect_timeout;
-        let client = Arc::downgrade(&client);
-        tokio::spawn(async move {
+        let weak = Arc::downgrade(&client);
+        let timer = tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
-            if let Some(client) = client.upgrade()
+            if let Some(client) = weak.upgrade()
                 && !client.is_closed()
                 && !client.has_sockets()
             {
@@ -211,6 +211,7 @@ impl EngineHandler for Bridge {
                 client.close(crate::socket::DisconnectReason::ForcedServerClose);
             }
         });
+        client.set_connect_timer(timer.abort_handle());
     }
 
     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {

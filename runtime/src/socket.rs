@@ -17,13 +17,15 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 mod data;
+mod handshake;
 mod timeout;
 mod typed;
 
 pub use data::DataGuard;
+pub use handshake::Handshake;
 pub use timeout::SocketTimeout;
 use tokio::sync::oneshot;
 
@@ -85,26 +87,6 @@ impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// What the server knows of a socket's connection: the request that opened it and the auth
-/// payload of its `CONNECT` (`socket.handshake` in the reference).
-#[derive(Debug, Clone)]
-pub struct Handshake {
-    /// The headers of the request that opened the connection.
-    pub headers: http::HeaderMap,
-    /// The query parameters of that request.
-    pub query: HashMap<String, String>,
-    /// The request URL (path and query).
-    pub url: String,
-    /// The client's IP address, when known.
-    pub address: Option<std::net::SocketAddr>,
-    /// When the connection was opened.
-    pub time: SystemTime,
-    /// Whether the request came from another origin (it had an `Origin` header).
-    pub xdomain: bool,
-    /// The auth payload of the `CONNECT` packet (`{}` when there was none).
-    pub auth: serde_json::Value,
 }
 
 /// Why an emit failed.
@@ -212,24 +194,7 @@ impl Socket {
         data: crate::adapter::SocketData,
         identity: crate::namespace::Identity,
     ) -> Self {
-        let req = client.engine().request();
-        let query = req
-            .uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default();
-        let handshake = Handshake {
-            headers: req.headers.clone(),
-            query,
-            url: req
-                .uri
-                .path_and_query()
-                .map_or_else(String::new, |p| p.to_string()),
-            address: req.remote_addr,
-            time: req.time,
-            xdomain: req.headers.contains_key(http::header::ORIGIN),
-            auth,
-        };
+        let handshake = Handshake::new(client.engine().request().clone(), auth);
         Socket::from_inner(Arc::new(SocketInner {
             id: identity.id,
             ns,

@@ -68,7 +68,7 @@ fn main_handlers(io: &Server, socket: &Socket) {
         &serde_json::json!({
             "id": socket.id(),
             "auth": socket.handshake().auth,
-            "query": socket.handshake().query,
+            "query": socket.handshake().query(),
             "engineId": socket.engine().id(),
         }),
     );
@@ -234,7 +234,7 @@ fn main_handlers(io: &Server, socket: &Socket) {
                 .map(|r| {
                     let mut rooms: Vec<String> = r.rooms.iter().map(|x| x.to_string()).collect();
                     rooms.sort();
-                    serde_json::json!({ "id": r.id, "rooms": rooms, "ns": r.ns(), "eio": r.handshake.query.get("EIO") })
+                    serde_json::json!({ "id": r.id, "rooms": rooms, "ns": r.ns(), "eio": r.handshake.query().get("EIO").cloned() })
                 })
                 .collect();
             out.sort_by_key(|v| v["id"].to_string());

@@ -87,11 +87,17 @@ impl SendQueue {
 
     /// Moves every waiting packet to `out`; when there is none, waits for one, or for
     /// [`wake`](Self::wake) (then `out` may stay empty).
+    ///
+    /// A queue found empty gives its buffer back: an idle session holds none (a busy one, whose
+    /// writer finds packets waiting each time it comes back, keeps it).
     pub(crate) fn poll_drain(&self, cx: &mut Context<'_>, out: &mut Vec<Packet>) -> Poll<()> {
         let mut inner = self.lock();
         if inner.packets.is_empty() {
             if std::mem::take(&mut inner.woken) {
                 return Poll::Ready(());
+            }
+            if inner.packets.capacity() > 0 {
+                inner.packets = VecDeque::new();
             }
             match &mut inner.waker {
                 Some(w) if w.will_wake(cx.waker()) => {}

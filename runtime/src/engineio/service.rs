@@ -13,7 +13,6 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
-use std::time::SystemTime;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Response {
@@ -81,13 +80,10 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
     if (transport == TransportKind::WebSocket) != is_upgrade {
         return refuse(ErrorCode::BadRequest, None);
     }
-    let request = Arc::new(RequestInfo {
-        method: parts.method.clone(),
-        uri: parts.uri.clone(),
-        headers: parts.headers.clone(),
-        remote_addr: remote_addr(&parts.extensions),
-        time: SystemTime::now(),
-    });
+    let request = Arc::new(RequestInfo::copied_from(
+        &parts,
+        remote_addr(&parts.extensions),
+    ));
     if let Some(allow) = &config.allow_request
         && let Err(message) = allow(request.clone()).await
     {

@@ -49,7 +49,7 @@ pub struct EngineSocket {
     request: Arc<RequestInfo>,
     pub(crate) queue: SendQueue,
     /// Held by whichever transport is writing the queue: the pending poll, or the WebSocket.
-    pub(crate) consumer: tokio::sync::Mutex<()>,
+    pub(crate) consumer: Arc<tokio::sync::Mutex<()>>,
     state: Mutex<State>,
     /// Set by a server-side [`close`](Self::close): no more sends, the queue drains, then closes.
     closing: AtomicBool,
@@ -94,7 +94,7 @@ impl EngineSocket {
             b64,
             request,
             queue: SendQueue::new(queue),
-            consumer: tokio::sync::Mutex::new(()),
+            consumer: Arc::default(),
             state: Mutex::new(State {
                 transport,
                 upgrade: Upgrade::None,
@@ -328,40 +328,47 @@ impl EngineSocket {
     /// session is expired exactly `interval + timeout` after its last pong.
     pub(crate) async fn heartbeat(self: Arc<Self>, interval: Duration, timeout: Duration) {
         use tokio::time::{Instant, sleep_until};
+        // One timer and one wait for the close, for the session's whole life: reset and polled
+        // again each round, rather than a new timer entry and close waiter per round (this task
+        // lives as long as the session, so its size is part of every idle connection's memory).
+        let timer = sleep_until(Instant::now() + interval);
+        let closed = self.closed.cancelled();
+        tokio::pin!(timer, closed);
         if self.protocol == ProtocolVersion::V3 {
             loop {
                 let deadline = Instant::now() + interval + timeout;
                 *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
+                timer.as_mut().reset(deadline);
                 tokio::select! {
                     _ = self.pong.notified() => {}
-                    _ = sleep_until(deadline) => {
+                    _ = &mut timer => {
                         self.terminate(CloseReason::PingTimeout);
                         return;
                     }
-                    _ = self.closed.cancelled() => return,
+                    _ = &mut closed => return,
                 }
             }
         }
-        let mut next_ping = Instant::now() + interval;
         loop {
             tokio::select! {
-                _ = sleep_until(next_ping) => {}
-                _ = self.closed.cancelled() => return,
+                _ = &mut timer => {}
+                _ = &mut closed => return,
             }
-            let deadline = next_ping + timeout;
+            let deadline = timer.deadline() + timeout;
             *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
+            timer.as_mut().reset(deadline);
             // A full queue means the client is not reading: it will miss the pong deadline.
             let _ = self.queue.push(Packet::Ping);
             tokio::select! {
                 _ = self.pong.notified() => {
                     *self.pong_deadline.lock().expect("deadline lock") = None;
-                    next_ping = Instant::now() + interval;
+                    timer.as_mut().reset(Instant::now() + interval);
                 }
-                _ = sleep_until(deadline) => {
+                _ = &mut timer => {
                     self.terminate(CloseReason::PingTimeout);
                     return;
                 }
-                _ = self.closed.cancelled() => return,
+                _ = &mut closed => return,
             }
         }
     }

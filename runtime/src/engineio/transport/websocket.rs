@@ -1,6 +1,6 @@
 //! WebSocket: a session opened directly on a WebSocket, or a polling session upgraded to one.
 
-use super::ws_conn::{WsConn, WsWriter};
+use super::ws_conn::{ReadSide, WsConn, WsWriter};
 use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
 use crate::engineio::errors::CloseReason;
@@ -13,6 +13,9 @@ use futures_util::StreamExt;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
 
 /// How many packets at the start of a session go out one per write.
@@ -34,7 +37,7 @@ pub(crate) async fn handshake(
     request: Arc<RequestInfo>,
 ) {
     let (socket, open) = engine.open_session(sid, protocol, b64, TransportKind::WebSocket, request);
-    let consumer = socket.consumer.lock().await;
+    let consumer = socket.consumer.clone().lock_owned().await;
     if protocol == ProtocolVersion::V3 {
         // The HTTP 101 answer and the open packet in one read reach a v3 client's `open` and
         // `message` events in one tick, before a listener attached after `open` is in place (the
@@ -47,8 +50,7 @@ pub(crate) async fn handshake(
         return;
     }
     engine.handler.on_connect(&socket);
-    run(ws, &socket).await;
-    drop(consumer);
+    spawn_run(ws, socket, consumer);
 }
 
 /// A polling session probing, then moving to, this WebSocket. Until the client's `upgrade`
@@ -100,20 +102,32 @@ pub(crate) async fn upgrade(engine: Arc<EngineShared>, mut ws: WsConn, socket: A
         return;
     }
     // The pending poll, released by the probe, gives the queue back promptly.
-    let consumer = socket.consumer.lock().await;
+    let consumer = socket.consumer.clone().lock_owned().await;
     socket.finish_upgrade();
     tracing::debug!(sid = %socket.id(), "upgraded to websocket");
-    run(ws, &socket).await;
-    drop(consumer);
+    spawn_run(ws, socket, consumer);
 }
 
-/// Reads packets into the session here, and writes its queue out from a task of its own (so
-/// that a packet to send wakes the writer alone, and a frame read wakes the reader alone), until
-/// either side closes. The caller holds the queue's consumer lock throughout.
-async fn run(ws: WsConn, socket: &Arc<EngineSocket>) {
-    let WsConn { mut stream, writer } = ws;
-    writer.attach(socket);
+/// Runs the session: its reader and its writer in tasks of their own, so that a packet to send
+/// wakes the writer alone and a frame read wakes the reader alone, and so that what the
+/// handshake needed (the HTTP upgrade, its closures) is freed now rather than held in the state
+/// of a task that lives as long as the connection.
+fn spawn_run(ws: WsConn, socket: Arc<EngineSocket>, consumer: OwnedMutexGuard<()>) {
+    let WsConn { stream, writer } = ws;
+    writer.attach(&socket);
     let writer = tokio::spawn(write_queue(writer, socket.clone()));
+    tokio::spawn(read_frames(stream, socket, writer, consumer));
+}
+
+/// Reads packets into the session until either side closes, then waits for the writer to send
+/// the close frame. Holds the queue's consumer lock until then.
+async fn read_frames(
+    mut stream: WebSocketStream<ReadSide>,
+    socket: Arc<EngineSocket>,
+    writer: JoinHandle<()>,
+    consumer: OwnedMutexGuard<()>,
+) {
+    let socket = &socket;
     // One wait for the close, registered once for the loop, not once per message.
     let closed = socket.closed();
     tokio::pin!(closed);
@@ -155,6 +169,7 @@ async fn run(ws: WsConn, socket: &Arc<EngineSocket>) {
     // The writer ends once the session has: it sends the close frame, then the stream drops.
     let _ = writer.await;
     drop(stream);
+    drop(consumer);
 }
 
 /// Writes the session's queue to the WebSocket until the session ends, then closes it.
@@ -176,7 +191,16 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
         }
         // Everything queued at once: a socket receiving broadcasts faster than it reads them
         // gets them in one write. `terminate` wakes this wait too.
-        poll_fn(|cx| socket.queue.poll_drain(cx, &mut batch)).await;
+        poll_fn(|cx| {
+            let drained = socket.queue.poll_drain(cx, &mut batch);
+            if drained.is_pending() {
+                // Idle: no buffers held while waiting, as the queue gives its own back.
+                batch = Vec::new();
+                writer.release_buffer();
+            }
+            drained
+        })
+        .await;
         let mut last = false;
         for packet in batch.drain(..) {
             if packet == Packet::Close {
@@ -188,7 +212,9 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             // handle one message per read expect it, as they get it from the reference.
             if writes < PACED_WRITES {
                 if let Some(at) = paced_at {
-                    tokio::time::sleep_until(at + PACING_GAP).await;
+                    // Boxed, here and below: a timer held inline would be in the state of every
+                    // idle connection's writer, for the first few packets of its life.
+                    Box::pin(tokio::time::sleep_until(at + PACING_GAP)).await;
                 }
                 writes += 1;
                 writer.push(&socket, &packet);
@@ -201,7 +227,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             }
             if let Some(at) = paced_at.take() {
                 // The last one-packet write gets its moment too.
-                tokio::time::sleep_until(at + PACING_GAP).await;
+                Box::pin(tokio::time::sleep_until(at + PACING_GAP)).await;
             }
             writer.push(&socket, &packet);
             if writer.is_full() && !written(&socket, writer.flush().await) {
@@ -221,7 +247,11 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
     batch.clear();
     // A client that closed first has had tungstenite's answer to its close already.
     let client_closed = socket.close_reason() == Some(CloseReason::TransportClose);
-    let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, writer.close(client_closed)).await;
+    let _ = Box::pin(tokio::time::timeout(
+        CLOSE_WRITE_TIMEOUT,
+        writer.close(client_closed),
+    ))
+    .await;
 }
 
 /// Whether a write went through; a failed one ends the session.

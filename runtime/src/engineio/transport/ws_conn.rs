@@ -118,6 +118,11 @@ impl WsWriter {
         let _ = self.control.session.set(Arc::downgrade(session));
     }
 
+    /// Frees the (empty) frame buffer of a writer about to wait.
+    pub(crate) fn release_buffer(&mut self) {
+        self.buf.clear(0);
+    }
+
     /// Whether enough is gathered to write before the batch ends.
     pub(crate) fn is_full(&self) -> bool {
         self.buf.len() >= self.keep.max(1)
