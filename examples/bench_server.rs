@@ -1,6 +1,8 @@
 //! The server the benchmarks (`benches/`) drive: namespace `/`; `echo` acknowledges with its own
 //! arguments; `broadcast` makes the server emit `bcast` with the same arguments to every socket
-//! of `/`. Defaults otherwise. Listens on `127.0.0.1:$PORT`.
+//! of `/`; `join` puts the socket in a room and acknowledges; `broadcast_room` emits `bcast` with
+//! the arguments after the room's name to that room. Defaults otherwise. Listens on
+//! `127.0.0.1:$PORT`.
 //!
 //! ```text
 //! cargo build --release --example bench_server && PORT=3000 target/release/examples/bench_server
@@ -24,6 +26,10 @@ trait BenchClient {
     fn echo(text: String, n: u64) -> (String, u64);
     /// `42["broadcast",<seq>,<timestamp>,"<body>"]`.
     fn broadcast(seq: u64, sent_us: u64, body: String);
+    /// `42<id>["join","<room>"]`, acknowledged once joined.
+    fn join(room: String) -> ();
+    /// `42["broadcast_room","<room>",<seq>,<timestamp>,"<body>"]`: `bcast` to that room only.
+    fn broadcast_room(room: String, seq: u64, sent_us: u64, body: String);
 }
 
 /// What the server sends back.
@@ -54,6 +60,23 @@ fn untyped(config: ServerConfig, decode: bool) -> Server {
     let io2 = io.clone();
     io.of("/").on_connection(move |socket: Socket| {
         let io = io2.clone();
+        socket.on("join", |socket, args, ack| {
+            if let Ok((room,)) = args.deserialize::<(String,)>() {
+                socket.join(room);
+            }
+            if let Some(ack) = ack {
+                let _ = ack.send(&());
+            }
+            std::future::ready(())
+        });
+        let to_room = io.clone();
+        socket.on("broadcast_room", move |_, args, _| {
+            if let Ok((room, seq, sent_us, body)) = args.deserialize::<(String, u64, u64, String)>()
+            {
+                let _ = to_room.to(room).emit("bcast", &(seq, sent_us, body));
+            }
+            std::future::ready(())
+        });
         if decode {
             socket.on("echo", |_, args, ack| async move {
                 if let (Some(ack), Ok((text, n))) = (ack, args.deserialize::<(String, u64)>()) {
@@ -92,10 +115,22 @@ fn typed() -> Server<dyn BenchClient, dyn BenchServer> {
             .echo(|_, text, n, ack: Ack<(String, u64)>| async move {
                 let _ = ack.send(&(text, n));
             });
+        let to_room = io.clone();
         socket.on().broadcast(move |_, seq, sent_us, body| {
             let _ = io.emit().bcast(seq, sent_us, &body);
             std::future::ready(())
         });
+        socket.on().join(|socket, room, ack: Ack<()>| {
+            socket.join(room);
+            let _ = ack.send(&());
+            std::future::ready(())
+        });
+        socket
+            .on()
+            .broadcast_room(move |_, room, seq, sent_us, body| {
+                let _ = to_room.to(room).emit().bcast(seq, sent_us, &body);
+                std::future::ready(())
+            });
         std::future::ready(())
     });
     io

@@ -10,4 +10,9 @@ io.on("connection", (socket) => {
     ack(...args);
   });
   socket.on("broadcast", (...args) => io.emit("bcast", ...args));
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack();
+  });
+  socket.on("broadcast_room", (room, ...args) => io.to(room).emit("bcast", ...args));
 });

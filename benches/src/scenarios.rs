@@ -30,6 +30,8 @@ pub enum Scenario {
         payload: usize,
         messages: usize,
         window: usize,
+        /// To a room holding a tenth of the sockets (the others connected, receiving nothing).
+        room: bool,
     },
 }
 
@@ -56,18 +58,28 @@ impl Scenario {
                     payload: 32,
                     messages: 3000,
                     window: 20,
+                    room: false,
                 },
                 Broadcast {
                     receivers: 1000,
                     payload: 32,
                     messages: 400,
                     window: 10,
+                    room: false,
                 },
                 Broadcast {
                     receivers: 1000,
                     payload: 1024,
                     messages: 200,
                     window: 10,
+                    room: false,
+                },
+                Broadcast {
+                    receivers: 1000,
+                    payload: 32,
+                    messages: 2000,
+                    window: 20,
+                    room: true,
                 },
             ];
         }
@@ -93,36 +105,49 @@ impl Scenario {
                 payload: 32,
                 messages: 10000,
                 window: 20,
+                room: false,
             },
             Broadcast {
                 receivers: 1000,
                 payload: 32,
                 messages: 1000,
                 window: 10,
+                room: false,
             },
             Broadcast {
                 receivers: 5000,
                 payload: 32,
                 messages: 200,
                 window: 5,
+                room: false,
             },
             Broadcast {
                 receivers: 100,
                 payload: 1024,
                 messages: 5000,
                 window: 20,
+                room: false,
             },
             Broadcast {
                 receivers: 1000,
                 payload: 1024,
                 messages: 500,
                 window: 10,
+                room: false,
             },
             Broadcast {
                 receivers: 5000,
                 payload: 1024,
                 messages: 100,
                 window: 5,
+                room: false,
+            },
+            Broadcast {
+                receivers: 5000,
+                payload: 32,
+                messages: 1000,
+                window: 10,
+                room: true,
             },
         ]
     }
@@ -132,10 +157,17 @@ impl Scenario {
             Scenario::Connect { n, .. } => format!("connect {n}"),
             Scenario::Echo { clients, .. } => format!("echo ×{clients}"),
             Scenario::Broadcast {
-                receivers, payload, ..
-            } => {
-                format!("broadcast {receivers} × {payload} B")
-            }
+                receivers,
+                payload,
+                room: false,
+                ..
+            } => format!("broadcast {receivers} × {payload} B"),
+            Scenario::Broadcast {
+                receivers,
+                payload,
+                room: true,
+                ..
+            } => format!("room of {} in {receivers} × {payload} B", receivers / 10),
         }
     }
 
@@ -157,7 +189,8 @@ impl Scenario {
                 payload,
                 messages,
                 window,
-            } => broadcast(server, receivers, payload, messages, window).await,
+                room,
+            } => broadcast(server, receivers, payload, messages, window, room).await,
         };
         // A scenario that measured its own phase (the broadcasts, not the connects before them)
         // has set these already.
@@ -280,6 +313,7 @@ async fn broadcast(
     payload: usize,
     messages: usize,
     window: usize,
+    room: bool,
 ) -> Outcome {
     let port = server.port;
     let local = tokio::task::LocalSet::new();
@@ -300,9 +334,36 @@ async fn broadcast(
                     conns.push(c);
                 }
             }
+            // In the room scenario every tenth socket joins room `r` and only they receive; the
+            // others stay connected, for the server to skip.
+            let mut bystanders = Vec::new();
+            if room {
+                let mut members = Vec::new();
+                for (i, mut conn) in conns.into_iter().enumerate() {
+                    if i % 10 != 0 {
+                        bystanders.push(conn);
+                        continue;
+                    }
+                    if conn.send("421[\"join\",\"r\"]").await.is_err() {
+                        continue;
+                    }
+                    while let Some(t) = conn.next_text().await {
+                        if t.starts_with("431") {
+                            members.push(conn);
+                            break;
+                        }
+                    }
+                }
+                conns = members;
+            }
+            let expected = if room {
+                receivers.div_ceil(10)
+            } else {
+                receivers
+            };
             let Ok((sender, _)) = client::connect(port).await else {
                 return Outcome {
-                    lost: (receivers * messages) as u64,
+                    lost: (expected * messages) as u64,
                     ..Default::default()
                 };
             };
@@ -348,7 +409,11 @@ async fn broadcast(
                     let _ =
                         tokio::time::timeout(Duration::from_millis(100), progress.notified()).await;
                 }
-                let frame = format!("42[\"broadcast\",{seq},{},\"{body}\"]", now_us());
+                let frame = if room {
+                    format!("42[\"broadcast_room\",\"r\",{seq},{},\"{body}\"]", now_us())
+                } else {
+                    format!("42[\"broadcast\",{seq},{},\"{body}\"]", now_us())
+                };
                 use futures_util::SinkExt;
                 if ssink
                     .send(tokio_tungstenite::tungstenite::Message::text(frame))
@@ -364,12 +429,13 @@ async fn broadcast(
             let elapsed = started.elapsed().as_secs_f64();
             let mut outcome = Outcome {
                 rate: delivered.get() as f64 / elapsed,
-                lost: (receivers * messages - delivered.get()) as u64,
+                lost: (expected * messages).saturating_sub(delivered.get()) as u64,
                 server_cpu: (server.cpu() - cpu0).as_secs_f64() / elapsed,
                 generator_cpu: (cpu_of("/proc/self/stat") - gen0).as_secs_f64() / elapsed,
                 ..Default::default()
             };
             latencies(std::mem::take(&mut lat.borrow_mut()), &mut outcome);
+            drop(bystanders);
             outcome
         })
         .await

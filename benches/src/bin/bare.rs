@@ -3,26 +3,29 @@
 //! connection for a broadcast. Listens on `127.0.0.1:$PORT`.
 
 use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 type Peers = Arc<Mutex<Vec<mpsc::UnboundedSender<Message>>>>;
+type Rooms = Arc<Mutex<HashMap<String, Vec<mpsc::UnboundedSender<Message>>>>>;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     let peers: Peers = Arc::default();
+    let rooms: Rooms = Arc::default();
     loop {
         let (tcp, _) = listener.accept().await?;
         let _ = tcp.set_nodelay(true);
-        tokio::spawn(serve(tcp, peers.clone()));
+        tokio::spawn(serve(tcp, peers.clone(), rooms.clone()));
     }
 }
 
-async fn serve(tcp: tokio::net::TcpStream, peers: Peers) {
+async fn serve(tcp: tokio::net::TcpStream, peers: Peers, rooms: Rooms) {
     // The same buffers as socketry's defaults, so that memory compares like with like.
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
@@ -62,6 +65,30 @@ async fn serve(tcp: tokio::net::TcpStream, peers: Peers) {
                 for p in peers.lock().unwrap().iter() {
                     let _ = p.send(frame.clone());
                 }
+            } else if let Some(rest) = t.strip_prefix("42[\"broadcast_room\",\"") {
+                // `42["broadcast_room","<room>",…]` → `42["bcast",…]` to that room's members.
+                let Some((room, rest)) = rest.split_once("\",") else {
+                    continue;
+                };
+                let frame = Message::Text(Utf8Bytes::from(format!("42[\"bcast\",{rest}")));
+                if let Some(members) = rooms.lock().unwrap().get(room) {
+                    for p in members {
+                        let _ = p.send(frame.clone());
+                    }
+                }
+            } else if let Some((id, room)) = t
+                .strip_prefix("42")
+                .and_then(|r| r.split_once("[\"join\",\""))
+            {
+                // `42<id>["join","<room>"]` → joined, then `43<id>[]`.
+                let room = room.trim_end_matches("\"]");
+                rooms
+                    .lock()
+                    .unwrap()
+                    .entry(room.to_owned())
+                    .or_default()
+                    .push(tx.clone());
+                let _ = tx.send(Message::Text(Utf8Bytes::from(format!("43{id}[]"))));
             } else if let Some(rest) = t.strip_prefix("42") {
                 // `42<id>["echo",…]` → `43<id>[…]`.
                 let id_end = rest.find('[').unwrap_or(0);

@@ -16,6 +16,20 @@ async fn main() -> std::io::Result<()> {
                 let _ = ack.send(&(text, n));
             },
         );
+        s.on(
+            "join",
+            async |s: SocketRef, Data(room): Data<String>, ack: AckSender| {
+                s.join(room);
+                let _ = ack.send(&());
+            },
+        );
+        let to_room = io2.clone();
+        s.on(
+            "broadcast_room",
+            async move |Data((room, seq, ts, body)): Data<(String, u64, u64, String)>| {
+                let _ = to_room.to(room).emit("bcast", &(seq, ts, body)).await;
+            },
+        );
         let io = io2.clone();
         s.on(
             "broadcast",
