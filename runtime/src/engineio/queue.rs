@@ -165,25 +165,25 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    /// A consumer waiting in `poll_drain` on another task; gives what it drained.
+    fn waiting_consumer(q: &std::sync::Arc<SendQueue>) -> tokio::task::JoinHandle<Vec<Packet>> {
+        let q = q.clone();
+        tokio::spawn(async move {
+            let mut out = Vec::new();
+            poll_fn(|cx| q.poll_drain(cx, &mut out)).await;
+            out
+        })
+    }
+
     #[tokio::test]
     async fn a_push_or_a_wake_releases_the_waiting_consumer() {
         let q = std::sync::Arc::new(SendQueue::new(8));
-        let q2 = q.clone();
-        let waiter = tokio::spawn(async move {
-            let mut out = Vec::new();
-            poll_fn(|cx| q2.poll_drain(cx, &mut out)).await;
-            out
-        });
+        let waiter = waiting_consumer(&q);
         tokio::task::yield_now().await;
         q.push(msg("x")).unwrap();
         assert_eq!(waiter.await.unwrap(), [msg("x")]);
 
-        let q2 = q.clone();
-        let waiter = tokio::spawn(async move {
-            let mut out = Vec::new();
-            poll_fn(|cx| q2.poll_drain(cx, &mut out)).await;
-            out
-        });
+        let waiter = waiting_consumer(&q);
         tokio::task::yield_now().await;
         q.wake();
         assert!(waiter.await.unwrap().is_empty());
