@@ -54,6 +54,11 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
             args: vec![],
         },
         Spec {
+            name: "bare-tungstenite".into(),
+            program: target.join("bare_tungstenite").display().to_string(),
+            args: vec![],
+        },
+        Spec {
             name: "socketioxide".into(),
             program: target.join("socketioxide").display().to_string(),
             args: vec![],

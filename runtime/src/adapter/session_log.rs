@@ -229,9 +229,12 @@ mod tests {
             Instant::now(),
         );
         let offset = offset_of(&p);
-        assert_eq!(&*p.frame, &format!("42[\"e\",1,\"a\",\"{offset}\"]"));
+        assert_eq!(p.frame.as_str(), &format!("42[\"e\",1,\"a\",\"{offset}\"]"));
         let p = log.append(&event("f"), &opts(&[], &[]), Instant::now());
-        assert_eq!(&*p.frame, &format!("42[\"f\",\"{}\"]", offset_of(&p)));
+        assert_eq!(
+            p.frame.as_str(),
+            &format!("42[\"f\",\"{}\"]", offset_of(&p))
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 mod config;
 mod engine;
 mod errors;
+mod framed;
 mod handler;
 pub mod packet;
 pub mod payload;
@@ -25,6 +26,7 @@ mod transport;
 pub use config::{AllowRequest, AllowRequestFuture, CookieOptions, EngineIoConfig, TransportKind};
 pub use engine::EngineIo;
 pub use errors::{CloseReason, ErrorCode, SendError};
+pub use framed::Framed;
 pub use handler::{EngineHandler, Message};
 pub use packet::ProtocolVersion;
 pub use request::RequestInfo;

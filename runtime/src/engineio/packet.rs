@@ -5,6 +5,7 @@
 //! `4` message, `5` upgrade, `6` noop. Binary messages travel as WebSocket binary frames, or in
 //! text form as `b` followed by their base64 encoding.
 
+use super::framed::Framed;
 use super::str::Str;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -50,7 +51,7 @@ pub enum Packet {
     Message(Str),
     /// A text message already in its text form, `4` included: encoded once for any number of
     /// sessions (a broadcast), written as is. Sent only; decoding gives [`Packet::Message`].
-    Framed(Str),
+    Framed(Framed),
     /// A binary message.
     Binary(Bytes),
     /// `5`: the client switches to the probed WebSocket.
@@ -223,7 +224,7 @@ impl Packet {
             Packet::PongProbe => Frame::Text(Str::from_static("3probe")),
             Packet::Upgrade => Frame::Text(Str::from_static("5")),
             Packet::Noop => Frame::Text(Str::from_static("6")),
-            Packet::Framed(frame) => Frame::Text(frame.clone()),
+            Packet::Framed(frame) => Frame::Text(frame.text().clone()),
             Packet::Open(_) | Packet::Message(_) => {
                 let mut out = BytesMut::with_capacity(self.text_len());
                 self.encode_text_into(&mut out);
@@ -313,7 +314,7 @@ mod tests {
 
     #[test]
     fn framed_messages_are_written_as_they_are() {
-        let framed = Packet::Framed(Str::from("42[\"a\"]"));
+        let framed = Packet::Framed(Framed::new(Str::from("42[\"a\"]")));
         assert_eq!(framed.encode_frame(), Frame::Text(Str::from("42[\"a\"]")));
         let mut out = BytesMut::new();
         framed.encode_text_into(&mut out);

@@ -6,6 +6,12 @@
 //! permit accounting, no wake-up unless the consumer is actually waiting (a writer that has not
 //! run yet since the last wake-up is woken once, and then finds every packet pushed meanwhile),
 //! and no allocation for an idle session.
+//!
+//! Idle and busy sessions keep their buffers differently. A session that has been drained only a
+//! few times since the last heartbeat gives its buffer back each time it is found empty, so that
+//! idle connections hold none. A busy one (a receiver of frequent broadcasts, found empty
+//! between every two of them) keeps a small buffer until the next heartbeat, rather than
+//! allocating and freeing it once per message.
 
 use super::packet::Packet;
 use std::collections::VecDeque;
@@ -24,7 +30,15 @@ struct Inner {
     waker: Option<Waker>,
     /// Set by [`SendQueue::wake`]: the waiting consumer returns even with nothing queued.
     woken: bool,
+    /// Drains since the last [`SendQueue::trim`].
+    drains: u32,
 }
+
+/// Drains after which a session counts as busy and keeps its buffers while it waits.
+const BUSY_DRAINS: u32 = 2;
+
+/// The most packets a busy session's buffer keeps room for while it waits.
+const KEPT_PACKETS: usize = 64;
 
 #[derive(Debug)]
 pub(crate) struct SendQueue {
@@ -88,15 +102,21 @@ impl SendQueue {
     /// Moves every waiting packet to `out`; when there is none, waits for one, or for
     /// [`wake`](Self::wake) (then `out` may stay empty).
     ///
-    /// A queue found empty gives its buffer back: an idle session holds none (a busy one, whose
-    /// writer finds packets waiting each time it comes back, keeps it).
-    pub(crate) fn poll_drain(&self, cx: &mut Context<'_>, out: &mut Vec<Packet>) -> Poll<()> {
+    /// Going to wait, it sets `release` when the consumer should give its own buffers back
+    /// too, and gives back the queue's (see the module docs).
+    pub(crate) fn poll_drain(
+        &self,
+        cx: &mut Context<'_>,
+        out: &mut Vec<Packet>,
+        release: &mut bool,
+    ) -> Poll<()> {
         let mut inner = self.lock();
         if inner.packets.is_empty() {
             if std::mem::take(&mut inner.woken) {
                 return Poll::Ready(());
             }
-            if inner.packets.capacity() > 0 {
+            *release = inner.drains < BUSY_DRAINS;
+            if *release || inner.packets.capacity() > KEPT_PACKETS {
                 inner.packets = VecDeque::new();
             }
             match &mut inner.waker {
@@ -105,8 +125,15 @@ impl SendQueue {
             }
             return Poll::Pending;
         }
+        inner.drains = inner.drains.saturating_add(1);
         out.extend(inner.packets.drain(..));
         Poll::Ready(())
+    }
+
+    /// Counts the session as idle again: the next time its consumer waits, buffers are given
+    /// back. The heartbeat calls this once per ping.
+    pub(crate) fn trim(&self) {
+        self.lock().drains = 0;
     }
 
     /// Waits for the next packet.
@@ -160,7 +187,7 @@ mod tests {
         let mut out = Vec::new();
         let waker = Waker::noop();
         let mut cx = Context::from_waker(waker);
-        assert_eq!(q.poll_drain(&mut cx, &mut out), Poll::Ready(()));
+        assert_eq!(q.poll_drain(&mut cx, &mut out, &mut false), Poll::Ready(()));
         assert_eq!(out, [msg("b"), msg("c"), msg("d")]);
         assert!(q.is_empty());
     }
@@ -170,7 +197,7 @@ mod tests {
         let q = q.clone();
         tokio::spawn(async move {
             let mut out = Vec::new();
-            poll_fn(|cx| q.poll_drain(cx, &mut out)).await;
+            poll_fn(|cx| q.poll_drain(cx, &mut out, &mut false)).await;
             out
         })
     }

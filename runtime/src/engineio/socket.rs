@@ -4,6 +4,7 @@
 use super::config::TransportKind;
 use super::engine::EngineShared;
 use super::errors::{CloseReason, SendError};
+use super::framed::Framed;
 use super::handler::Message;
 use super::packet::{Packet, ProtocolVersion};
 use super::queue::{Full, SendQueue};
@@ -177,13 +178,9 @@ impl EngineSocket {
     /// it is sent to.
     pub fn send_framed_with_binaries(
         &self,
-        frame: Str,
+        frame: Framed,
         binaries: &[Bytes],
     ) -> Result<(), SendError> {
-        debug_assert!(
-            frame.starts_with('4'),
-            "a framed message starts with its type"
-        );
         self.send_many(Packet::Framed(frame), binaries)
     }
 
@@ -340,7 +337,8 @@ impl EngineSocket {
                 *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
                 timer.as_mut().reset(deadline);
                 tokio::select! {
-                    _ = self.pong.notified() => {}
+                    // v3: the client pings, and its pings pace the queue's trims.
+                    _ = self.pong.notified() => self.queue.trim(),
                     _ = &mut timer => {
                         self.terminate(CloseReason::PingTimeout);
                         return;
@@ -359,6 +357,7 @@ impl EngineSocket {
             timer.as_mut().reset(deadline);
             // A full queue means the client is not reading: it will miss the pong deadline.
             let _ = self.queue.push(Packet::Ping);
+            self.queue.trim();
             tokio::select! {
                 _ = self.pong.notified() => {
                     *self.pong_deadline.lock().expect("deadline lock") = None;

@@ -2,7 +2,7 @@
 
 use super::binary::PlaceholderFormatter;
 use super::packet::{PacketType, write_header};
-use crate::engineio::Str;
+use crate::engineio::{Framed, Str};
 use bytes::Bytes;
 use serde::Serialize;
 use std::fmt;
@@ -13,7 +13,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedPacket {
     /// The Engine.IO message: `4` followed by the Socket.IO packet's text.
-    pub frame: Str,
+    pub frame: Framed,
     /// The binary messages that follow it.
     pub attachments: Vec<Bytes>,
     /// Whether connection state recovery may log it and replay it to a client that comes back:
@@ -40,7 +40,7 @@ impl EncodedPacket {
         frame.push_str(offset);
         frame.push_str("\"]");
         EncodedPacket {
-            frame: Str::from(frame),
+            frame: Framed::new(Str::from(frame)),
             attachments: self.attachments.clone(),
             recoverable: self.recoverable,
         }
@@ -154,9 +154,9 @@ fn build(
     let start = room - header.len() - 1;
     buf[start] = b'4';
     buf[start + 1..room].copy_from_slice(header.as_bytes());
-    let frame = Str::from_utf8(Bytes::from(buf).slice(start..)).expect("JSON and header are UTF-8");
+    let text = Str::from_utf8(Bytes::from(buf).slice(start..)).expect("JSON and header are UTF-8");
     Ok(EncodedPacket {
-        frame,
+        frame: Framed::new(text),
         attachments,
         recoverable,
     })
@@ -339,7 +339,7 @@ mod tests {
     #[test]
     fn packets_come_framed_for_engine_io() {
         let p = event("/", "ev", &1, None).unwrap();
-        assert_eq!(&*p.frame, r#"42["ev",1]"#);
+        assert_eq!(p.frame.as_str(), r#"42["ev",1]"#);
         // The frame is cut from the buffer it was written into, not copied.
         assert_eq!(
             p.text().as_bytes().as_ptr(),

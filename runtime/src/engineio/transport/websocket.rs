@@ -24,6 +24,15 @@ const PACED_WRITES: u32 = 4;
 /// The least time between two of those writes.
 const PACING_GAP: Duration = Duration::from_millis(1);
 
+/// How long into a session its first packets are paced. The exchanges that need it (the
+/// CONNECT reply, then what the server sends on connection) happen within milliseconds; a
+/// packet later than this goes out with the rest of its batch, so that a burst of broadcasts
+/// to sessions that connected a while ago costs no timer and no write per packet.
+const PACING_WINDOW: Duration = Duration::from_millis(500);
+
+/// The most packets a busy writer's batch keeps room for while it waits.
+const KEPT_BATCH: usize = 64;
+
 /// How long the last close frame may take to go out to a client that stopped reading.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -177,6 +186,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
     let mut batch = Vec::new();
     let mut writes = 0;
     let mut paced_at = None;
+    let started = tokio::time::Instant::now();
     'session: loop {
         // A close the last poll could not carry (it had packets before it) goes out now.
         if socket
@@ -192,15 +202,21 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
         // Everything queued at once: a socket receiving broadcasts faster than it reads them
         // gets them in one write. `terminate` wakes this wait too.
         poll_fn(|cx| {
-            let drained = socket.queue.poll_drain(cx, &mut batch);
-            if drained.is_pending() {
+            let mut release = false;
+            let drained = socket.queue.poll_drain(cx, &mut batch, &mut release);
+            if release {
                 // Idle: no buffers held while waiting, as the queue gives its own back.
                 batch = Vec::new();
                 writer.release_buffer();
+            } else if drained.is_pending() && batch.capacity() > KEPT_BATCH {
+                batch = Vec::new();
             }
             drained
         })
         .await;
+        if writes < PACED_WRITES && started.elapsed() >= PACING_WINDOW {
+            writes = PACED_WRITES;
+        }
         let mut last = false;
         for packet in batch.drain(..) {
             if packet == Packet::Close {
@@ -212,9 +228,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             // handle one message per read expect it, as they get it from the reference.
             if writes < PACED_WRITES {
                 if let Some(at) = paced_at {
-                    // Boxed, here and below: a timer held inline would be in the state of every
-                    // idle connection's writer, for the first few packets of its life.
-                    Box::pin(tokio::time::sleep_until(at + PACING_GAP)).await;
+                    pace(at).await;
                 }
                 writes += 1;
                 writer.push(&socket, &packet);
@@ -227,7 +241,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             }
             if let Some(at) = paced_at.take() {
                 // The last one-packet write gets its moment too.
-                Box::pin(tokio::time::sleep_until(at + PACING_GAP)).await;
+                pace(at).await;
             }
             writer.push(&socket, &packet);
             if writer.is_full() && !written(&socket, writer.flush().await) {
@@ -252,6 +266,17 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
         writer.close(client_closed),
     ))
     .await;
+}
+
+/// Waits until `PACING_GAP` after the write made at `at`, if it has not passed yet (a session
+/// whose next packet comes long after its CONNECT reply does not wait, or touch a timer).
+async fn pace(at: tokio::time::Instant) {
+    let until = at + PACING_GAP;
+    if tokio::time::Instant::now() < until {
+        // Boxed: a timer held inline would be in the state of every idle connection's writer,
+        // for the first few packets of its life.
+        Box::pin(tokio::time::sleep_until(until)).await;
+    }
 }
 
 /// Whether a write went through; a failed one ends the session.

@@ -9,8 +9,10 @@ use crate::engineio::packet::Packet;
 use crate::engineio::socket::EngineSocket;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use std::io;
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
@@ -56,6 +58,8 @@ impl WsConn {
 #[derive(Debug, Default)]
 struct ControlOut {
     bytes: Mutex<Vec<u8>>,
+    /// Whether `bytes` holds any: checked on every write, locked only when set.
+    pending: AtomicBool,
     /// The session whose writer is woken for them, once there is one.
     session: OnceLock<Weak<EngineSocket>>,
 }
@@ -87,6 +91,7 @@ impl AsyncWrite for ReadSide {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend_from_slice(buf);
+        self.control.pending.store(true, Ordering::Release);
         if let Some(session) = self.control.session.get().and_then(Weak::upgrade) {
             session.queue.wake();
         }
@@ -100,6 +105,30 @@ impl AsyncWrite for ReadSide {
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
+}
+
+/// Slices handed to one vectored write; more go in the next.
+const SLICES_PER_WRITE: usize = 64;
+
+/// Writes all of `frames`, in as few calls as the connection takes. The slices live only for
+/// each call, on the stack, so that neither an allocation per write nor their room in every
+/// idle connection's writer is needed.
+async fn write_all_frames(io: &mut WriteHalf<Io>, frames: &FrameBuf) -> io::Result<()> {
+    let total = frames.len();
+    let mut written = 0;
+    while written < total {
+        let n = poll_fn(|cx| {
+            let mut slices = [IoSlice::new(&[]); SLICES_PER_WRITE];
+            let filled = frames.fill_slices(written, &mut slices);
+            Pin::new(&mut *io).poll_write_vectored(cx, &slices[..filled])
+        })
+        .await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        written += n;
+    }
+    Ok(())
 }
 
 /// The writing half: frames gathered in one buffer, written in one call.
@@ -123,9 +152,11 @@ impl WsWriter {
         self.buf.clear(0);
     }
 
-    /// Whether enough is gathered to write before the batch ends.
+    /// Whether enough is copied to write before the batch ends. Frames written by reference
+    /// do not count: they take no memory of this connection's own, and a batch written in one
+    /// call costs the kernel less than the same bytes in several.
     pub(crate) fn is_full(&self) -> bool {
-        self.buf.len() >= self.keep.max(1)
+        self.buf.copied_len() >= self.keep.max(1)
     }
 
     /// Adds `packet`'s frame, in `socket`'s protocol.
@@ -136,15 +167,21 @@ impl WsWriter {
 
     /// Writes out what is gathered, tungstenite's own frames first.
     pub(crate) async fn flush(&mut self) -> io::Result<()> {
-        let control =
-            std::mem::take(&mut *self.control.bytes.lock().unwrap_or_else(|e| e.into_inner()));
-        if !control.is_empty() {
-            self.io.write_all(&control).await?;
+        if self.control.pending.swap(false, Ordering::Acquire) {
+            let control =
+                std::mem::take(&mut *self.control.bytes.lock().unwrap_or_else(|e| e.into_inner()));
+            if !control.is_empty() {
+                self.io.write_all(&control).await?;
+            }
         }
         if self.buf.is_empty() {
             return Ok(());
         }
-        let written = self.io.write_all(self.buf.bytes()).await;
+        let written = if self.buf.is_contiguous() {
+            self.io.write_all(self.buf.contiguous()).await
+        } else {
+            write_all_frames(&mut self.io, &self.buf).await
+        };
         // A burst may have grown the buffer; an idle connection keeps only a small one.
         self.buf.clear(self.keep);
         written

@@ -1,0 +1,108 @@
+//! `bare` as it was first written, on tokio-tungstenite: a broadcast's text is encoded once,
+//! but tungstenite frames and copies it for each connection, through a channel and a sink per
+//! connection. Not the machine's limit (`bare` is); kept as the reference point the issue's
+//! peer figures were measured against. Listens on `127.0.0.1:$PORT`.
+
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+type Peers = Arc<Mutex<Vec<mpsc::UnboundedSender<Message>>>>;
+type Rooms = Arc<Mutex<HashMap<String, Vec<mpsc::UnboundedSender<Message>>>>>;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    let peers: Peers = Arc::default();
+    let rooms: Rooms = Arc::default();
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        let _ = tcp.set_nodelay(true);
+        tokio::spawn(serve(tcp, peers.clone(), rooms.clone()));
+    }
+}
+
+async fn serve(tcp: tokio::net::TcpStream, peers: Peers, rooms: Rooms) {
+    // The same buffers as socketry's defaults, so that memory compares like with like.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(8 * 1024);
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
+        return;
+    };
+    let (mut sink, mut stream) = ws.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+    peers.lock().unwrap().push(tx.clone());
+    let open = r#"0{"sid":"bare0000000000000000","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+    let _ = tx.send(Message::text(open));
+    let writer = async move {
+        while let Some(m) = rx.recv().await {
+            if sink.feed(m).await.is_err() {
+                return;
+            }
+            while let Ok(m) = rx.try_recv() {
+                if sink.feed(m).await.is_err() {
+                    return;
+                }
+            }
+            if sink.flush().await.is_err() {
+                return;
+            }
+        }
+    };
+    let reader = async move {
+        while let Some(Ok(msg)) = stream.next().await {
+            let Message::Text(t) = msg else { continue };
+            let t = t.as_str();
+            if t == "40" {
+                let _ = tx.send(Message::text(r#"40{"sid":"bare0000000000000000"}"#));
+            } else if let Some(rest) = t.strip_prefix("42[\"broadcast\",") {
+                // `42["broadcast",…]` → `42["bcast",…]`, encoded once for everyone.
+                let frame = Message::Text(Utf8Bytes::from(format!("42[\"bcast\",{rest}")));
+                for p in peers.lock().unwrap().iter() {
+                    let _ = p.send(frame.clone());
+                }
+            } else if let Some(rest) = t.strip_prefix("42[\"broadcast_room\",\"") {
+                // `42["broadcast_room","<room>",…]` → `42["bcast",…]` to that room's members.
+                let Some((room, rest)) = rest.split_once("\",") else {
+                    continue;
+                };
+                let frame = Message::Text(Utf8Bytes::from(format!("42[\"bcast\",{rest}")));
+                if let Some(members) = rooms.lock().unwrap().get(room) {
+                    for p in members {
+                        let _ = p.send(frame.clone());
+                    }
+                }
+            } else if let Some((id, room)) = t
+                .strip_prefix("42")
+                .and_then(|r| r.split_once("[\"join\",\""))
+            {
+                // `42<id>["join","<room>"]` → joined, then `43<id>[]`.
+                let room = room.trim_end_matches("\"]");
+                rooms
+                    .lock()
+                    .unwrap()
+                    .entry(room.to_owned())
+                    .or_default()
+                    .push(tx.clone());
+                let _ = tx.send(Message::Text(Utf8Bytes::from(format!("43{id}[]"))));
+            } else if let Some(rest) = t.strip_prefix("42") {
+                // `42<id>["echo",…]` → `43<id>[…]`.
+                let id_end = rest.find('[').unwrap_or(0);
+                let args = rest[id_end..].strip_prefix("[\"echo\",").unwrap_or("]");
+                let _ = tx.send(Message::Text(Utf8Bytes::from(format!(
+                    "43{}[{args}",
+                    &rest[..id_end]
+                ))));
+            }
+        }
+    };
+    tokio::select! {
+        _ = writer => {}
+        _ = reader => {}
+    }
+}
