@@ -60,17 +60,23 @@ impl Client {
     /// Writes a packet: its text, then its attachments, all or nothing. A volatile packet is
     /// dropped when the connection already has packets waiting.
     pub(crate) fn send(&self, packet: &EncodedPacket, volatile: bool) -> Result<(), SendError> {
-        if volatile && self.engine.queued() > 0 {
+        Self::send_to(&self.engine, packet, volatile)
+    }
+
+    /// [`send`](Self::send), on the client's session.
+    pub(crate) fn send_to(
+        engine: &Arc<EngineSocket>,
+        packet: &EncodedPacket,
+        volatile: bool,
+    ) -> Result<(), SendError> {
+        if volatile && engine.queued() > 0 {
             return Ok(());
         }
-        match self
-            .engine
-            .send_framed_with_binaries(packet.frame.clone(), &packet.attachments)
-        {
+        match engine.send_framed_with_binaries(packet.frame.clone(), &packet.attachments) {
             Err(SendError::QueueFull) => {
                 // A client this far behind would only fall further; let it reconnect.
-                tracing::warn!(sid = %self.engine.id(), "send queue full: closing the connection");
-                self.engine.terminate(CloseReason::TransportError);
+                tracing::warn!(sid = %engine.id(), "send queue full: closing the connection");
+                engine.terminate(CloseReason::TransportError);
                 Err(SendError::QueueFull)
             }
             other => other,

@@ -19,9 +19,14 @@ use std::future::poll_fn;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
-/// The queue is full: `max_buffered_packets` packets wait for a client that does not read them.
+/// Why packets were not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Full;
+pub(crate) enum Refused {
+    /// `max_buffered_packets` packets wait for a client that does not read them.
+    Full,
+    /// The session is closed, or closing: its last packet is queued.
+    Closed,
+}
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -32,6 +37,9 @@ struct Inner {
     woken: bool,
     /// Drains since the last [`SendQueue::trim`].
     drains: u32,
+    /// No more packets are taken. Kept here, beside the packets, so that a broadcast checks it
+    /// in the lock it takes anyway rather than in another cache line of the session.
+    closed: bool,
 }
 
 /// Drains after which a session counts as busy and keeps its buffers while it waits.
@@ -60,8 +68,13 @@ impl SendQueue {
     }
 
     /// Queues one packet.
-    pub(crate) fn push(&self, packet: Packet) -> Result<(), Full> {
+    pub(crate) fn push(&self, packet: Packet) -> Result<(), Refused> {
         self.push_all(std::iter::once(packet), 1)
+    }
+
+    /// Queues `packet` as the last one: later pushes are refused.
+    pub(crate) fn push_last(&self, packet: Packet) -> Result<(), Refused> {
+        self.push_then(std::iter::once(packet), 1, true)
     }
 
     /// Queues `count` packets in order with nothing between them, or none.
@@ -69,13 +82,26 @@ impl SendQueue {
         &self,
         packets: impl IntoIterator<Item = Packet>,
         count: usize,
-    ) -> Result<(), Full> {
+    ) -> Result<(), Refused> {
+        self.push_then(packets, count, false)
+    }
+
+    fn push_then(
+        &self,
+        packets: impl IntoIterator<Item = Packet>,
+        count: usize,
+        close: bool,
+    ) -> Result<(), Refused> {
         let waker = {
             let mut inner = self.lock();
+            if inner.closed {
+                return Err(Refused::Closed);
+            }
             if inner.packets.len() + count > self.capacity {
-                return Err(Full);
+                return Err(Refused::Full);
             }
             inner.packets.extend(packets);
+            inner.closed = close;
             inner.waker.take()
         };
         // Woken outside the lock: the consumer may run at once on another thread.
@@ -151,12 +177,21 @@ impl SendQueue {
         .await
     }
 
-    /// Wakes the consumer without a packet: the session's state changed (it closed, or the
-    /// transport has something of its own to write).
+    /// Wakes the consumer without a packet: the transport has something of its own to write.
     pub(crate) fn wake(&self) {
+        self.wake_and(false);
+    }
+
+    /// Refuses packets from now on, and wakes the consumer: the session has ended.
+    pub(crate) fn close(&self) {
+        self.wake_and(true);
+    }
+
+    fn wake_and(&self, close: bool) {
         let waker = {
             let mut inner = self.lock();
             inner.woken = true;
+            inner.closed |= close;
             inner.waker.take()
         };
         if let Some(w) = waker {
@@ -178,10 +213,13 @@ mod tests {
     fn bounded_and_all_or_nothing() {
         let q = SendQueue::new(3);
         q.push(msg("a")).unwrap();
-        assert_eq!(q.push_all([msg("b"), msg("c"), msg("d")], 3), Err(Full));
+        assert_eq!(
+            q.push_all([msg("b"), msg("c"), msg("d")], 3),
+            Err(Refused::Full)
+        );
         assert_eq!(q.len(), 1);
         q.push_all([msg("b"), msg("c")], 2).unwrap();
-        assert_eq!(q.push(msg("d")), Err(Full));
+        assert_eq!(q.push(msg("d")), Err(Refused::Full));
         assert_eq!(q.try_pop(), Some(msg("a")));
         q.push(msg("d")).unwrap();
         let mut out = Vec::new();
@@ -189,6 +227,21 @@ mod tests {
         let mut cx = Context::from_waker(waker);
         assert_eq!(q.poll_drain(&mut cx, &mut out, &mut false), Poll::Ready(()));
         assert_eq!(out, [msg("b"), msg("c"), msg("d")]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn nothing_is_taken_after_the_last_packet_or_a_close() {
+        let q = SendQueue::new(8);
+        q.push(msg("a")).unwrap();
+        q.push_last(Packet::Close).unwrap();
+        assert_eq!(q.push(msg("b")), Err(Refused::Closed));
+        assert_eq!(q.try_pop(), Some(msg("a")));
+        assert_eq!(q.try_pop(), Some(Packet::Close));
+
+        let q = SendQueue::new(8);
+        q.close();
+        assert_eq!(q.push(msg("c")), Err(Refused::Closed));
         assert!(q.is_empty());
     }
 

@@ -7,7 +7,7 @@ use super::errors::{CloseReason, SendError};
 use super::framed::Framed;
 use super::handler::Message;
 use super::packet::{Packet, ProtocolVersion};
-use super::queue::{Full, SendQueue};
+use super::queue::{Refused, SendQueue};
 use super::request::RequestInfo;
 use super::sid::Sid;
 use super::str::Str;
@@ -185,13 +185,12 @@ impl EngineSocket {
     }
 
     fn send_many(&self, first: Packet, binaries: &[Bytes]) -> Result<(), SendError> {
-        if self.is_closed() {
-            return Err(SendError::Closed);
-        }
+        // The queue knows whether the session is closed or closing: one lock, one cache line
+        // per receiver of a broadcast.
         let rest = binaries.iter().map(|data| Packet::Binary(data.clone()));
         self.queue
             .push_all(std::iter::once(first).chain(rest), 1 + binaries.len())
-            .map_err(|Full| SendError::QueueFull)
+            .map_err(send_error)
     }
 
     /// How many packets wait in the send queue.
@@ -200,10 +199,7 @@ impl EngineSocket {
     }
 
     pub(crate) fn send_packet(&self, packet: Packet) -> Result<(), SendError> {
-        if self.is_closed() {
-            return Err(SendError::Closed);
-        }
-        self.queue.push(packet).map_err(|Full| SendError::QueueFull)
+        self.queue.push(packet).map_err(send_error)
     }
 
     /// Closes the session from the server: the messages already queued are delivered first,
@@ -212,7 +208,7 @@ impl EngineSocket {
         if self.is_terminated() || self.closing.swap(true, Ordering::AcqRel) {
             return;
         }
-        if self.queue.push(Packet::Close).is_err() {
+        if self.queue.push_last(Packet::Close).is_err() {
             self.terminate(CloseReason::ForcedClose);
             return;
         }
@@ -239,7 +235,7 @@ impl EngineSocket {
         tracing::debug!(sid = %self.id, %reason, "session closed");
         self.closed.cancel();
         // The transport writing the queue waits on it, not on the token.
-        self.queue.wake();
+        self.queue.close();
         if let Some(engine) = self.engine.upgrade() {
             engine.remove(self.id);
             engine.handler.on_disconnect(self, reason);
@@ -410,5 +406,12 @@ impl Drop for AbortGuard<'_> {
             tracing::debug!(sid = %socket.id, "request closed prematurely");
             socket.terminate(CloseReason::TransportError);
         }
+    }
+}
+
+fn send_error(refused: Refused) -> SendError {
+    match refused {
+        Refused::Full => SendError::QueueFull,
+        Refused::Closed => SendError::Closed,
     }
 }
