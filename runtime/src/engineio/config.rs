@@ -134,8 +134,10 @@ pub struct EngineIoConfig {
     /// the client accepts it (option `httpCompression` of the reference, threshold 1024 by
     /// default). `None` turns compression off.
     pub http_compression: Option<u16>,
-    /// The read buffer of each WebSocket, in bytes; it grows for larger messages. Default 4 KiB
-    /// (tungstenite's 128 KiB would make it most of an idle connection's memory).
+    /// The most bytes one read of a WebSocket takes, at most 16 KiB. Reads go into a buffer on
+    /// the stack: a connection keeps no read buffer of its own between messages, only the
+    /// bytes of a frame that has not all arrived (a larger frame is read into a buffer of its
+    /// size). Default 4 KiB.
     pub websocket_read_buffer: usize,
     /// How many bytes of frames a WebSocket gathers before writing them; a flush writes what is
     /// there anyway. Default 8 KiB.

@@ -8,12 +8,12 @@ use super::packet::{Packet, ProtocolVersion};
 use super::request::{EngineQuery, RequestInfo};
 use super::sid::Sid;
 use super::transport::upgrade::WsUpgrade;
+use super::transport::ws_conn::WsConfig;
 use super::transport::{polling, websocket};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Response {
     let shared = engine.shared;
@@ -124,12 +124,10 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
 }
 
 /// The WebSocket limits and buffers of the configuration.
-fn ws_config(config: &EngineIoConfig) -> WebSocketConfig {
-    let max = config.max_http_buffer_size;
-    WebSocketConfig::default()
-        .max_message_size(Some(max))
-        .max_frame_size(Some(max))
-        .read_buffer_size(config.websocket_read_buffer)
-        .write_buffer_size(config.websocket_write_buffer)
-        .max_write_buffer_size(usize::MAX)
+fn ws_config(config: &EngineIoConfig) -> WsConfig {
+    WsConfig {
+        max_message: config.max_http_buffer_size,
+        read_size: config.websocket_read_buffer,
+        write_buffer: config.websocket_write_buffer,
+    }
 }

@@ -37,11 +37,6 @@ impl Str {
         Utf8Bytes::try_from(bytes).map(Str)
     }
 
-    /// Wraps a WebSocket text message's payload, already checked.
-    pub(crate) fn from_ws(text: Utf8Bytes) -> Self {
-        Str(text)
-    }
-
     /// The string slice.
     pub fn as_str(&self) -> &str {
         self.0.as_str()

@@ -6,3 +6,4 @@ pub(crate) mod upgrade;
 pub(crate) mod websocket;
 pub(crate) mod ws_conn;
 mod ws_frame;
+mod ws_read;

@@ -1,16 +1,15 @@
 //! The WebSocket handshake (HTTP/1.1 `Upgrade`, as the reference's `ws` serves it), handing
-//! the connection to [`WsConn`]. Done here rather than through axum, whose socket frames every
-//! message itself.
+//! the connection to [`WsConn`]. Done here rather than through axum, whose socket reads and
+//! frames every message itself.
 
-use super::ws_conn::WsConn;
+use super::ws_conn::{WsConfig, WsConn};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tungstenite::handshake::derive_accept_key;
 
 /// A valid WebSocket handshake request, not answered yet.
 pub(crate) struct WsUpgrade {
@@ -49,7 +48,7 @@ impl WsUpgrade {
 
     /// Answers `101 Switching Protocols` and runs `session` on the WebSocket once the
     /// connection is handed over.
-    pub(crate) fn respond<F, Fut>(self, config: WebSocketConfig, session: F) -> Response
+    pub(crate) fn respond<F, Fut>(self, config: WsConfig, session: F) -> Response
     where
         F: FnOnce(WsConn) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
@@ -59,7 +58,7 @@ impl WsUpgrade {
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
-                    session(WsConn::new(TokioIo::new(upgraded), config).await).await;
+                    session(WsConn::new(TokioIo::new(upgraded), config)).await;
                 }
                 Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
             }

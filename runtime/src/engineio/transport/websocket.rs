@@ -1,6 +1,7 @@
 //! WebSocket: a session opened directly on a WebSocket, or a polling session upgraded to one.
 
-use super::ws_conn::{ReadSide, WsConn, WsWriter};
+use super::ws_conn::{WsConn, WsReader, WsWriter};
+use super::ws_read::{ReadError, WsMessage};
 use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
 use crate::engineio::errors::CloseReason;
@@ -8,15 +9,11 @@ use crate::engineio::packet::{Packet, ProtocolVersion};
 use crate::engineio::request::RequestInfo;
 use crate::engineio::sid::Sid;
 use crate::engineio::socket::EngineSocket;
-use crate::engineio::str::Str;
-use futures_util::StreamExt;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OwnedMutexGuard;
 use tokio::task::JoinHandle;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
 
 /// How many packets at the start of a session go out one per write.
 const PACED_WRITES: u32 = 4;
@@ -59,7 +56,7 @@ pub(crate) async fn handshake(
         return;
     }
     engine.handler.on_connect(&socket);
-    spawn_run(ws, socket, consumer);
+    spawn_run(ws, socket, consumer, Vec::new());
 }
 
 /// A polling session probing, then moving to, this WebSocket. Until the client's `upgrade`
@@ -67,118 +64,132 @@ pub(crate) async fn handshake(
 pub(crate) async fn upgrade(engine: Arc<EngineShared>, mut ws: WsConn, socket: Arc<EngineSocket>) {
     if !socket.begin_upgrade() {
         tracing::debug!(sid = %socket.id(), "upgrade refused: already upgrading or upgraded");
-        let _ = ws.writer.close(false).await;
+        let _ = ws.writer.close().await;
         return;
     }
     let deadline = tokio::time::sleep(engine.config.upgrade_timeout);
     tokio::pin!(deadline);
     let mut probed = false;
-    let upgraded = loop {
-        let msg = tokio::select! {
-            msg = ws.stream.next() => msg,
+    // What one read brought; after the `upgrade` packet, what the client sent next already.
+    let mut read = Vec::new();
+    let upgraded = 'probe: loop {
+        let result = tokio::select! {
+            r = poll_fn(|cx| ws.reader.poll_read(cx, &mut |m| read.push(m))) => r,
             _ = &mut deadline => {
                 tracing::debug!(sid = %socket.id(), "upgrade timed out");
                 break false;
             }
             _ = socket.closed() => break false,
         };
-        let packet = match msg {
-            Some(Ok(WsMessage::Text(t))) => Packet::decode_text(Str::from_ws(t)),
-            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => continue,
-            _ => break false,
-        };
-        match packet {
-            Ok(Packet::PingProbe) if !probed => {
-                ws.writer.push(&socket, &Packet::PongProbe);
-                if ws.writer.flush().await.is_err() {
-                    break false;
+        let mut messages = std::mem::take(&mut read).into_iter();
+        while let Some(message) = messages.next() {
+            let packet = match message {
+                WsMessage::Text(t) => Packet::decode_text(t),
+                WsMessage::Binary(_) => break 'probe false,
+            };
+            match packet {
+                Ok(Packet::PingProbe) if !probed => {
+                    ws.writer.push(&socket, &Packet::PongProbe);
+                    if ws.writer.flush().await.is_err() {
+                        break 'probe false;
+                    }
+                    probed = true;
+                    socket.mark_probed();
                 }
-                probed = true;
-                socket.mark_probed();
+                Ok(Packet::Upgrade) if probed => {
+                    read = messages.collect();
+                    break 'probe true;
+                }
+                _ => {
+                    tracing::debug!(sid = %socket.id(), "invalid upgrade packet");
+                    break 'probe false;
+                }
             }
-            Ok(Packet::Upgrade) if probed => break true,
-            _ => {
-                tracing::debug!(sid = %socket.id(), "invalid upgrade packet");
-                break false;
-            }
+        }
+        if let Err(e) = result {
+            tracing::debug!(sid = %socket.id(), error = %e, "websocket closed while upgrading");
+            break false;
         }
     };
     // A session the server is closing still completes its upgrade: its last packets (a
     // DISCONNECT, say) then drain over the WebSocket the client has switched to.
     if !upgraded || socket.is_terminated() {
         socket.abort_upgrade();
-        let _ = ws.writer.close(false).await;
+        let _ = ws.writer.close().await;
         return;
     }
     // The pending poll, released by the probe, gives the queue back promptly.
     let consumer = socket.consumer.clone().lock_owned().await;
     socket.finish_upgrade();
     tracing::debug!(sid = %socket.id(), "upgraded to websocket");
-    spawn_run(ws, socket, consumer);
+    spawn_run(ws, socket, consumer, read);
 }
 
 /// Runs the session: its reader and its writer in tasks of their own, so that a packet to send
 /// wakes the writer alone and a frame read wakes the reader alone, and so that what the
 /// handshake needed (the HTTP upgrade, its closures) is freed now rather than held in the state
 /// of a task that lives as long as the connection.
-fn spawn_run(ws: WsConn, socket: Arc<EngineSocket>, consumer: OwnedMutexGuard<()>) {
-    let WsConn { stream, writer } = ws;
+fn spawn_run(
+    ws: WsConn,
+    socket: Arc<EngineSocket>,
+    consumer: OwnedMutexGuard<()>,
+    early: Vec<WsMessage>,
+) {
+    let WsConn { reader, writer } = ws;
     writer.attach(&socket);
+    for message in early {
+        on_message(&socket, message);
+    }
     let writer = tokio::spawn(write_queue(writer, socket.clone()));
-    tokio::spawn(read_frames(stream, socket, writer, consumer));
+    tokio::spawn(read_frames(reader, socket, writer, consumer));
 }
 
 /// Reads packets into the session until either side closes, then waits for the writer to send
 /// the close frame. Holds the queue's consumer lock until then.
 async fn read_frames(
-    mut stream: WebSocketStream<ReadSide>,
+    mut reader: WsReader,
     socket: Arc<EngineSocket>,
     writer: JoinHandle<()>,
     consumer: OwnedMutexGuard<()>,
 ) {
     let socket = &socket;
-    // One wait for the close, registered once for the loop, not once per message.
+    // One wait for the close, registered once for the loop, not once per read.
     let closed = socket.closed();
     tokio::pin!(closed);
     loop {
-        // Checked with an atomic load per message; the token's future, whose poll takes a
-        // lock and registers a waker, is polled only when the client has nothing to read.
+        // Checked with an atomic load per read; the token's future, whose poll takes a lock
+        // and registers a waker, is polled only when the client has nothing to read.
         if socket.is_terminated() {
             break;
         }
-        let msg = tokio::select! {
+        let read = tokio::select! {
             biased;
-            msg = stream.next() => msg,
+            r = poll_fn(|cx| reader.poll_read(cx, &mut |m| on_message(socket, m))) => r,
             _ = &mut closed => break,
         };
-        match msg {
-            Some(Ok(WsMessage::Text(t))) => {
-                let text = Str::from_ws(t);
-                let packet = match socket.protocol() {
-                    ProtocolVersion::V4 => Packet::decode_text(text),
-                    ProtocolVersion::V3 => Packet::decode_text_v3(text),
-                };
-                on_decoded(socket, packet);
+        if let Err(e) = read {
+            tracing::debug!(sid = %socket.id(), error = %e, "websocket read ended");
+            if let Some(code) = e.close_code() {
+                reader.send_close(code);
             }
-            Some(Ok(WsMessage::Binary(data))) => {
-                let packet = match socket.protocol() {
-                    ProtocolVersion::V4 => Ok(Packet::decode_binary(data)),
-                    ProtocolVersion::V3 => Packet::decode_binary_v3(data),
-                };
-                on_decoded(socket, packet);
-            }
-            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {}
-            Some(Ok(WsMessage::Close(_))) | None => socket.terminate(CloseReason::TransportClose),
-            Some(Err(e)) => {
-                tracing::debug!(sid = %socket.id(), error = %e, "websocket read error");
-                socket.terminate(read_error_reason(e));
-            }
+            socket.terminate(read_error_reason(&e));
         }
     }
-    // The writer ends once the session has: it sends the close frame, then the stream drops.
+    // The writer ends once the session has: it sends the close frame, then the halves drop.
     let _ = writer.await;
-    drop(stream);
+    drop(reader);
     drop(consumer);
+}
+
+/// A message from the client, decoded in the session's protocol.
+fn on_message(socket: &Arc<EngineSocket>, message: WsMessage) {
+    let packet = match (message, socket.protocol()) {
+        (WsMessage::Text(text), ProtocolVersion::V4) => Packet::decode_text(text),
+        (WsMessage::Text(text), ProtocolVersion::V3) => Packet::decode_text_v3(text),
+        (WsMessage::Binary(data), ProtocolVersion::V4) => Ok(Packet::decode_binary(data)),
+        (WsMessage::Binary(data), ProtocolVersion::V3) => Packet::decode_binary_v3(data),
+    };
+    on_decoded(socket, packet);
 }
 
 /// Writes the session's queue to the WebSocket until the session ends, then closes it.
@@ -259,13 +270,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
         }
     }
     batch.clear();
-    // A client that closed first has had tungstenite's answer to its close already.
-    let client_closed = socket.close_reason() == Some(CloseReason::TransportClose);
-    let _ = Box::pin(tokio::time::timeout(
-        CLOSE_WRITE_TIMEOUT,
-        writer.close(client_closed),
-    ))
-    .await;
+    let _ = Box::pin(tokio::time::timeout(CLOSE_WRITE_TIMEOUT, writer.close())).await;
 }
 
 /// Waits until `PACING_GAP` after the write made at `at`, if it has not passed yet (a session
@@ -302,17 +307,13 @@ fn on_decoded(
     }
 }
 
-/// A connection that simply went away is a `transport close`, as the reference's `ws` reports a
-/// bare TCP close; a broken frame or an oversized message is a `transport error`.
-fn read_error_reason(error: tungstenite::Error) -> CloseReason {
-    use tungstenite::error::{Error, ProtocolError};
+/// A connection that simply went away, or a client that closed, is a `transport close`, as the
+/// reference's `ws` reports a bare TCP close; a broken frame or an oversized message is a
+/// `transport error`.
+fn read_error_reason(error: &ReadError) -> CloseReason {
     match error {
-        Error::ConnectionClosed
-        | Error::AlreadyClosed
-        | Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-            CloseReason::TransportClose
-        }
-        Error::Io(ref e)
+        ReadError::Eof | ReadError::Closed => CloseReason::TransportClose,
+        ReadError::Io(e)
             if matches!(
                 e.kind(),
                 std::io::ErrorKind::ConnectionReset

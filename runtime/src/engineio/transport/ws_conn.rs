@@ -1,109 +1,179 @@
-//! A WebSocket connection in two halves. tungstenite reads frames (and answers the client's
-//! pings and close on its own); writing is done here, because a server's frames are simple (no
-//! mask) and their bytes are the session's packets: a broadcast's text, encoded once, is copied
-//! straight behind a frame header into the one buffer a write takes, with no per-message
-//! framing machinery, lock or extra wake-up per receiver.
+//! A WebSocket connection in two halves, both done here rather than by a WebSocket library: a
+//! server's frames are simple (no mask), and its reads can do without a buffer per connection.
+//!
+//! - Reading: each read goes into a buffer on the stack and every complete frame in it is
+//!   handled at once (see [`ws_read`](super::ws_read)); only an incomplete frame's bytes are kept,
+//!   so an idle connection holds no read buffer.
+//! - Writing: a broadcast's text, encoded once, is copied straight behind a frame header (or,
+//!   when large, written by reference) into the one write a batch takes, with no per-message
+//!   framing machinery, lock or extra wake-up per receiver.
 
 use super::ws_frame::FrameBuf;
+use super::ws_read::{Control, FrameParser, OP_PONG, ReadError, WsMessage};
 use crate::engineio::packet::Packet;
 use crate::engineio::socket::EngineSocket;
+use bytes::{Buf, BytesMut};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 type Io = TokioIo<Upgraded>;
 
-/// An accepted WebSocket: frames in through `stream`, out through `writer`.
+/// The most one read takes into the stack buffer.
+const STACK_READ: usize = 16 * 1024;
+
+/// The limits and buffer sizes of a WebSocket.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WsConfig {
+    /// The largest message (and frame) a client may send.
+    pub(crate) max_message: usize,
+    /// The most one read takes (at most 16 KiB; a larger frame is read into a buffer of its
+    /// own).
+    pub(crate) read_size: usize,
+    /// The copied bytes a writer gathers before writing in the middle of a batch, and keeps
+    /// room for between writes.
+    pub(crate) write_buffer: usize,
+}
+
+/// An accepted WebSocket: frames in through `reader`, out through `writer`.
 pub(crate) struct WsConn {
-    pub(crate) stream: WebSocketStream<ReadSide>,
+    pub(crate) reader: WsReader,
     pub(crate) writer: WsWriter,
 }
 
 impl WsConn {
-    pub(crate) async fn new(io: Io, config: WebSocketConfig) -> Self {
+    pub(crate) fn new(io: Io, config: WsConfig) -> Self {
         let (read, write) = tokio::io::split(io);
         let control = Arc::new(ControlOut::default());
-        let keep = config.write_buffer_size;
-        let stream = WebSocketStream::from_raw_socket(
-            ReadSide {
-                read,
+        WsConn {
+            reader: WsReader {
+                io: read,
+                parser: FrameParser::new(config.max_message),
+                partial: BytesMut::new(),
+                read_size: config.read_size.clamp(1, STACK_READ),
                 control: control.clone(),
             },
-            Role::Server,
-            Some(config),
-        )
-        .await;
-        WsConn {
-            stream,
             writer: WsWriter {
                 io: write,
                 buf: FrameBuf::default(),
-                keep,
+                keep: config.write_buffer,
                 control,
             },
         }
     }
 }
 
-/// What tungstenite writes on its own while reading (the pong to a client's ping, the reply to
-/// its close), waiting for the writer. Whole frames: tungstenite hands over its buffer at once.
+/// Frames the reader answers with (a pong, a close), waiting for the writer.
 #[derive(Debug, Default)]
 struct ControlOut {
     bytes: Mutex<Vec<u8>>,
     /// Whether `bytes` holds any: checked on every write, locked only when set.
     pending: AtomicBool,
+    /// A close frame is among them: the writer sends no other.
+    close_sent: AtomicBool,
     /// The session whose writer is woken for them, once there is one.
     session: OnceLock<Weak<EngineSocket>>,
 }
 
-/// The reading half, as tungstenite sees the connection.
-pub(crate) struct ReadSide {
-    read: ReadHalf<Io>,
+impl ControlOut {
+    fn push(&self, frame: FrameBuf) {
+        self.bytes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(frame.contiguous());
+        self.pending.store(true, Ordering::Release);
+        if let Some(session) = self.session.get().and_then(Weak::upgrade) {
+            session.queue.wake();
+        }
+    }
+
+    fn push_close(&self, code: Option<u16>) {
+        if self.close_sent.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut frame = FrameBuf::default();
+        frame.push_close(code);
+        self.push(frame);
+    }
+}
+
+/// The reading half.
+pub(crate) struct WsReader {
+    io: ReadHalf<Io>,
+    parser: FrameParser,
+    /// The start of a frame that has not all arrived; unallocated between frames.
+    partial: BytesMut,
+    read_size: usize,
     control: Arc<ControlOut>,
 }
 
-impl AsyncRead for ReadSide {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
+impl WsReader {
+    /// Reads once, handing every complete message to `on_message` in order. Pings are answered
+    /// and a client's close is answered, through the writer.
+    pub(crate) fn poll_read(
+        &mut self,
         cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.read).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for ReadSide {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.control
-            .bytes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        self.control.pending.store(true, Ordering::Release);
-        if let Some(session) = self.control.session.get().and_then(Weak::upgrade) {
-            session.queue.wake();
+        on_message: &mut dyn FnMut(WsMessage),
+    ) -> Poll<Result<(), ReadError>> {
+        let WsReader {
+            io,
+            parser,
+            partial,
+            read_size,
+            control,
+        } = self;
+        let mut on_control = |c: Control| match c {
+            Control::Pong(payload) => {
+                let mut frame = FrameBuf::default();
+                frame.push_control(OP_PONG, &payload);
+                control.push(frame);
+            }
+            Control::Close(code) => control.push_close(code),
+        };
+        if partial.is_empty() {
+            let mut stack = [MaybeUninit::<u8>::uninit(); STACK_READ];
+            let mut buf = ReadBuf::uninit(&mut stack[..*read_size]);
+            ready!(Pin::new(io).poll_read(cx, &mut buf)).map_err(ReadError::Io)?;
+            let data = buf.filled();
+            if data.is_empty() {
+                return Poll::Ready(Err(ReadError::Eof));
+            }
+            let used = parser.parse(data, on_message, &mut on_control)?;
+            if used < data.len() {
+                // The rest of this frame comes in a later read.
+                let rest = &data[used..];
+                let whole = parser.frame_len(rest)?.unwrap_or(0);
+                partial.reserve(whole.max(rest.len()));
+                partial.extend_from_slice(rest);
+            }
+            return Poll::Ready(Ok(()));
         }
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Room for the rest of the frame, in one piece.
+        let whole = parser.frame_len(partial)?.unwrap_or(0);
+        partial.reserve(whole.saturating_sub(partial.len()).max(*read_size));
+        let n = ready!(tokio_util::io::poll_read_buf(Pin::new(io), cx, partial))
+            .map_err(ReadError::Io)?;
+        if n == 0 {
+            return Poll::Ready(Err(ReadError::Eof));
+        }
+        let used = parser.parse(partial, on_message, &mut on_control)?;
+        partial.advance(used);
+        if partial.is_empty() {
+            *partial = BytesMut::new();
+        }
         Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    /// Answers a broken frame with a close frame carrying `code`.
+    pub(crate) fn send_close(&self, code: u16) {
+        self.control.push_close(Some(code));
     }
 }
 
@@ -142,7 +212,7 @@ pub(crate) struct WsWriter {
 }
 
 impl WsWriter {
-    /// Wakes `session`'s writer when tungstenite has frames of its own to send.
+    /// Wakes `session`'s writer when the reader has frames to answer with.
     pub(crate) fn attach(&self, session: &Arc<EngineSocket>) {
         let _ = self.control.session.set(Arc::downgrade(session));
     }
@@ -165,7 +235,7 @@ impl WsWriter {
             .push_packet(socket.protocol(), socket.b64(), packet);
     }
 
-    /// Writes out what is gathered, tungstenite's own frames first.
+    /// Writes out what is gathered, the reader's answers first.
     pub(crate) async fn flush(&mut self) -> io::Result<()> {
         if self.control.pending.swap(false, Ordering::Acquire) {
             let control =
@@ -187,11 +257,11 @@ impl WsWriter {
         written
     }
 
-    /// The server's close frame (none when the client closed first: tungstenite has answered
-    /// its close already), then the end of the connection.
-    pub(crate) async fn close(&mut self, client_closed: bool) -> io::Result<()> {
-        if !client_closed {
-            self.buf.push_close();
+    /// The server's close frame (none when the reader has sent one: the answer to the
+    /// client's close, or to a broken frame), then the end of the connection.
+    pub(crate) async fn close(&mut self) -> io::Result<()> {
+        if !self.control.close_sent.swap(true, Ordering::AcqRel) {
+            self.buf.push_close(None);
         }
         self.flush().await?;
         self.io.shutdown().await

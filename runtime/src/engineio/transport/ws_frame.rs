@@ -124,9 +124,17 @@ impl FrameBuf {
         }
     }
 
-    /// A close frame without a status code.
-    pub(crate) fn push_close(&mut self) {
-        self.push(OP_CLOSE, &[]);
+    /// A close frame, with a status code or without.
+    pub(crate) fn push_close(&mut self, code: Option<u16>) {
+        match code {
+            Some(code) => self.push(OP_CLOSE, &[&code.to_be_bytes()]),
+            None => self.push(OP_CLOSE, &[]),
+        }
+    }
+
+    /// A control frame (a pong) carrying `payload`.
+    pub(crate) fn push_control(&mut self, opcode: u8, payload: &[u8]) {
+        self.push(opcode, &[payload]);
     }
 
     fn push_frame(&mut self, frame: &Frame) {
@@ -272,7 +280,7 @@ mod tests {
         frames.push_packet(ProtocolVersion::V4, false, &Packet::Binary(data.clone()));
         frames.push_packet(ProtocolVersion::V3, false, &Packet::Binary(data.clone()));
         frames.push_packet(ProtocolVersion::V3, true, &Packet::Binary(data));
-        frames.push_close();
+        frames.push_close(None);
         let read = read_as_client(&frames);
         assert_eq!(
             read,
