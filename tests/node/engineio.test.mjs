@@ -157,6 +157,84 @@ for (const transport of ["polling", "websocket"]) {
   });
 }
 
+describe("WebSocket frames, from the ws client", () => {
+  async function open(path = "/engine.io/") {
+    const ws = rawWebSocket(`${WS_BASE}${path}?EIO=4&transport=websocket`);
+    const sid = JSON.parse((await ws.nextMessage()).substring(1)).sid;
+    return { ws, sid };
+  }
+
+  it("reassembles a fragmented message", T, async () => {
+    const { ws } = await open();
+    ws.send("4frag", { fin: false });
+    ws.send("mented é", { fin: false });
+    ws.ping("between fragments");
+    ws.send("!", { fin: true });
+    assert.equal(await ws.nextMessage(), "4fragmented é!");
+    ws.close();
+  });
+
+  it("answers a ping with a pong carrying its payload", T, async () => {
+    const { ws } = await open();
+    const pong = new Promise((resolve) => ws.once("pong", (data) => resolve(data.toString())));
+    ws.ping("are you there");
+    assert.equal(await within(3000, pong, "pong"), "are you there");
+    ws.close();
+  });
+
+  it("echoes the client's close code, and the session ends with transport close", T, async () => {
+    const { ws, sid } = await open();
+    ws.close(4000, "bye");
+    assert.equal(await within(3000, ws.closed, "websocket closed"), 4000);
+    assert.equal(await serverReason(sid), "transport close");
+  });
+
+  it("answers a message over max_http_buffer_size with close code 1009", T, async () => {
+    const { ws, sid } = await open("/small/");
+    ws.send("4" + "x".repeat(200));
+    assert.equal(await within(3000, ws.closed, "websocket closed"), 1009);
+    assert.equal(await serverReason(sid), "transport error");
+  });
+
+  it("answers a text frame that is not UTF-8 with close code 1007", T, async () => {
+    const { ws, sid } = await open();
+    ws.send(Buffer.from([0x34, 0xff, 0xfe]), { binary: false });
+    assert.equal(await within(3000, ws.closed, "websocket closed"), 1007);
+    assert.equal(await serverReason(sid), "transport error");
+  });
+
+  it("answers a frame with a reserved opcode with close code 1002", T, async () => {
+    const { ws, sid } = await open();
+    // ws sends only valid frames: this one goes on its socket directly (FIN, opcode 3,
+    // masked, empty).
+    ws._socket.write(Buffer.from([0x83, 0x80, 1, 2, 3, 4]));
+    assert.equal(await within(3000, ws.closed, "websocket closed"), 1002);
+    assert.equal(await serverReason(sid), "transport error");
+  });
+
+  it("reads frames split anywhere across TCP segments", T, async () => {
+    const { ws } = await open();
+    // Two masked text frames, `4ab` and a 300-byte one, written a byte or a few at a time.
+    const frame = (text) => {
+      const payload = Buffer.from(text);
+      const mask = Buffer.from([9, 8, 7, 6]);
+      const header = payload.length < 126
+        ? Buffer.from([0x81, 0x80 | payload.length])
+        : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+      return Buffer.concat([header, mask, payload.map((b, i) => b ^ mask[i & 3])]);
+    };
+    const long = "4" + "y".repeat(299);
+    const bytes = Buffer.concat([frame("4ab"), frame(long)]);
+    for (let i = 0; i < bytes.length; i += 7) {
+      ws._socket.write(bytes.subarray(i, i + 7));
+      await sleep(1);
+    }
+    assert.equal(await ws.nextMessage(), "4ab");
+    assert.equal(await ws.nextMessage(), long);
+    ws.close();
+  });
+});
+
 describe("server-side close", () => {
   it("sends the close packet in a poll of its own, after the packets queued before it", T, async () => {
     const { sid } = await pollingHandshake();
