@@ -7,7 +7,11 @@
 //! bytes are never copied in user space. Each connection keeps a 4 KiB read buffer, as
 //! tungstenite does and as socketry does by default, so memory compares like with like.
 
+#[path = "bare_common/contract.rs"]
+mod contract;
+
 use bytes::{Buf, Bytes, BytesMut};
+use contract::Request;
 use std::collections::HashMap;
 use std::io::IoSlice;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,9 +82,7 @@ async fn serve(mut tcp: tokio::net::TcpStream, peers: Peers, rooms: Rooms) {
     let (read, write) = tcp.into_split();
     let outbox = Arc::new(Outbox::default());
     peers.lock().unwrap().push(outbox.clone());
-    outbox.send(frame(
-        r#"0{"sid":"bare0000000000000000","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#,
-    ));
+    outbox.send(frame(contract::OPEN));
     tokio::spawn(write_frames(write, outbox.clone()));
     read_frames(read, buf, &outbox, peers, rooms).await;
     outbox.close();
@@ -240,42 +242,33 @@ fn next_frame(buf: &mut BytesMut) -> Option<(u8, BytesMut)> {
 }
 
 fn on_text(t: &str, outbox: &Arc<Outbox>, peers: &Peers, rooms: &Rooms) {
-    if t == "40" {
-        outbox.send(frame(r#"40{"sid":"bare0000000000000000"}"#));
-    } else if let Some(rest) = t.strip_prefix("42[\"broadcast\",") {
-        // `42["broadcast",…]` → `42["bcast",…]`, one frame for everyone.
-        let f = frame(&format!("42[\"bcast\",{rest}"));
-        for p in peers.lock().unwrap().iter() {
-            p.send(f.clone());
-        }
-    } else if let Some(rest) = t.strip_prefix("42[\"broadcast_room\",\"") {
-        // `42["broadcast_room","<room>",…]` → `42["bcast",…]` to that room's members.
-        let Some((room, rest)) = rest.split_once("\",") else {
-            return;
-        };
-        let f = frame(&format!("42[\"bcast\",{rest}"));
-        if let Some(members) = rooms.lock().unwrap().get(room) {
-            for p in members {
+    match contract::parse(t) {
+        Request::Connect(reply) => outbox.send(frame(reply)),
+        Request::Broadcast(text) => {
+            // One frame for everyone.
+            let f = frame(&text);
+            for p in peers.lock().unwrap().iter() {
                 p.send(f.clone());
             }
         }
-    } else if let Some((id, room)) = t
-        .strip_prefix("42")
-        .and_then(|r| r.split_once("[\"join\",\""))
-    {
-        // `42<id>["join","<room>"]` → joined, then `43<id>[]`.
-        let room = room.trim_end_matches("\"]");
-        rooms
-            .lock()
-            .unwrap()
-            .entry(room.to_owned())
-            .or_default()
-            .push(outbox.clone());
-        outbox.send(frame(&format!("43{id}[]")));
-    } else if let Some(rest) = t.strip_prefix("42") {
-        // `42<id>["echo",…]` → `43<id>[…]`.
-        let id_end = rest.find('[').unwrap_or(0);
-        let args = rest[id_end..].strip_prefix("[\"echo\",").unwrap_or("]");
-        outbox.send(frame(&format!("43{}[{args}", &rest[..id_end])));
+        Request::BroadcastRoom(room, text) => {
+            let f = frame(&text);
+            if let Some(members) = rooms.lock().unwrap().get(room) {
+                for p in members {
+                    p.send(f.clone());
+                }
+            }
+        }
+        Request::Join(room, reply) => {
+            rooms
+                .lock()
+                .unwrap()
+                .entry(room.to_owned())
+                .or_default()
+                .push(outbox.clone());
+            outbox.send(frame(&reply));
+        }
+        Request::Echo(reply) => outbox.send(frame(&reply)),
+        Request::Other => {}
     }
 }

@@ -3,6 +3,10 @@
 //! connection. Not the machine's limit (`bare` is); kept as the reference point the issue's
 //! peer figures were measured against. Listens on `127.0.0.1:$PORT`.
 
+#[path = "bare_common/contract.rs"]
+mod contract;
+
+use contract::Request;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,8 +41,7 @@ async fn serve(tcp: tokio::net::TcpStream, peers: Peers, rooms: Rooms) {
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     peers.lock().unwrap().push(tx.clone());
-    let open = r#"0{"sid":"bare0000000000000000","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
-    let _ = tx.send(Message::text(open));
+    let _ = tx.send(Message::text(contract::OPEN));
     let writer = async move {
         while let Some(m) = rx.recv().await {
             if sink.feed(m).await.is_err() {
@@ -57,47 +60,39 @@ async fn serve(tcp: tokio::net::TcpStream, peers: Peers, rooms: Rooms) {
     let reader = async move {
         while let Some(Ok(msg)) = stream.next().await {
             let Message::Text(t) = msg else { continue };
-            let t = t.as_str();
-            if t == "40" {
-                let _ = tx.send(Message::text(r#"40{"sid":"bare0000000000000000"}"#));
-            } else if let Some(rest) = t.strip_prefix("42[\"broadcast\",") {
-                // `42["broadcast",…]` → `42["bcast",…]`, encoded once for everyone.
-                let frame = Message::Text(Utf8Bytes::from(format!("42[\"bcast\",{rest}")));
-                for p in peers.lock().unwrap().iter() {
-                    let _ = p.send(frame.clone());
+            let text = |s: String| Message::Text(Utf8Bytes::from(s));
+            match contract::parse(t.as_str()) {
+                Request::Connect(reply) => {
+                    let _ = tx.send(Message::text(reply));
                 }
-            } else if let Some(rest) = t.strip_prefix("42[\"broadcast_room\",\"") {
-                // `42["broadcast_room","<room>",…]` → `42["bcast",…]` to that room's members.
-                let Some((room, rest)) = rest.split_once("\",") else {
-                    continue;
-                };
-                let frame = Message::Text(Utf8Bytes::from(format!("42[\"bcast\",{rest}")));
-                if let Some(members) = rooms.lock().unwrap().get(room) {
-                    for p in members {
-                        let _ = p.send(frame.clone());
+                Request::Broadcast(body) => {
+                    // Encoded once for everyone; tungstenite frames it for each.
+                    let m = text(body);
+                    for p in peers.lock().unwrap().iter() {
+                        let _ = p.send(m.clone());
                     }
                 }
-            } else if let Some((id, room)) = t
-                .strip_prefix("42")
-                .and_then(|r| r.split_once("[\"join\",\""))
-            {
-                // `42<id>["join","<room>"]` → joined, then `43<id>[]`.
-                let room = room.trim_end_matches("\"]");
-                rooms
-                    .lock()
-                    .unwrap()
-                    .entry(room.to_owned())
-                    .or_default()
-                    .push(tx.clone());
-                let _ = tx.send(Message::Text(Utf8Bytes::from(format!("43{id}[]"))));
-            } else if let Some(rest) = t.strip_prefix("42") {
-                // `42<id>["echo",…]` → `43<id>[…]`.
-                let id_end = rest.find('[').unwrap_or(0);
-                let args = rest[id_end..].strip_prefix("[\"echo\",").unwrap_or("]");
-                let _ = tx.send(Message::Text(Utf8Bytes::from(format!(
-                    "43{}[{args}",
-                    &rest[..id_end]
-                ))));
+                Request::BroadcastRoom(room, body) => {
+                    let m = text(body);
+                    if let Some(members) = rooms.lock().unwrap().get(room) {
+                        for p in members {
+                            let _ = p.send(m.clone());
+                        }
+                    }
+                }
+                Request::Join(room, reply) => {
+                    rooms
+                        .lock()
+                        .unwrap()
+                        .entry(room.to_owned())
+                        .or_default()
+                        .push(tx.clone());
+                    let _ = tx.send(text(reply));
+                }
+                Request::Echo(reply) => {
+                    let _ = tx.send(text(reply));
+                }
+                Request::Other => {}
             }
         }
     };
