@@ -8,8 +8,8 @@
 //!   when large, written by reference) into the one write a batch takes, with no per-message
 //!   framing machinery, lock or extra wake-up per receiver.
 
-use super::ws_frame::FrameBuf;
-use super::ws_read::{Control, FrameParser, OP_PONG, ReadError, WsMessage};
+use super::ws_frame::{FrameBuf, OP_PONG};
+use super::ws_read::{Control, FrameParser, ReadError, WsMessage};
 use crate::engineio::packet::Packet;
 use crate::engineio::socket::EngineSocket;
 use bytes::{Buf, BytesMut};

@@ -10,9 +10,13 @@ use crate::engineio::packet::{Frame, Packet, ProtocolVersion};
 use bytes::Bytes;
 use std::io::IoSlice;
 
-const OP_TEXT: u8 = 0x1;
-const OP_BINARY: u8 = 0x2;
-const OP_CLOSE: u8 = 0x8;
+// Opcodes (RFC 6455 §5.2), for the frames written here and read in `ws_read`.
+pub(crate) const OP_CONTINUATION: u8 = 0x0;
+pub(crate) const OP_TEXT: u8 = 0x1;
+pub(crate) const OP_BINARY: u8 = 0x2;
+pub(crate) const OP_CLOSE: u8 = 0x8;
+pub(crate) const OP_PING: u8 = 0x9;
+pub(crate) const OP_PONG: u8 = 0xA;
 
 /// The payload size from which a frame's bytes are written where they are rather than copied:
 /// below it, a copy costs less than one more slice of a vectored write.

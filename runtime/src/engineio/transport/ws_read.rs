@@ -7,15 +7,9 @@
 //! connection thus holds no read buffer at all (a parser with a buffer of its own, as
 //! tungstenite is, keeps one per connection for its whole life).
 
+use super::ws_frame::{OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
 use crate::engineio::str::Str;
 use bytes::{Bytes, BytesMut};
-
-const OP_CONTINUATION: u8 = 0x0;
-const OP_TEXT: u8 = 0x1;
-const OP_BINARY: u8 = 0x2;
-pub(crate) const OP_CLOSE: u8 = 0x8;
-const OP_PING: u8 = 0x9;
-pub(crate) const OP_PONG: u8 = 0xA;
 
 /// A complete message from the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
