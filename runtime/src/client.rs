@@ -74,9 +74,11 @@ impl Client {
         }
         match engine.send_framed_with_binaries(packet.frame.clone(), &packet.attachments) {
             Err(SendError::QueueFull) => {
-                // A client this far behind would only fall further; let it reconnect.
+                // A client this far behind would only fall further; let it reconnect. Closed a
+                // moment later rather than here: a broadcast gets here holding the namespace's
+                // and the adapter's locks, which closing a socket takes too.
                 tracing::warn!(sid = %engine.id(), "send queue full: closing the connection");
-                engine.terminate(CloseReason::TransportError);
+                engine.terminate_soon(CloseReason::TransportError);
                 Err(SendError::QueueFull)
             }
             other => other,

@@ -447,3 +447,45 @@ describe("handlers", () => {
     socket.disconnect();
   });
 });
+
+describe("a client that stops reading", () => {
+  // The server under /small-queue queues at most 8 packets per client.
+  const opts = { path: "/small-queue", transports: ["websocket"] };
+
+  /** A polling client that connects to `/` (and joins `room`), then never polls again; gives
+   * its socket id. */
+  async function stalled(room) {
+    const base = `${URL_BASE}/small-queue/?EIO=4&transport=polling`;
+    const handshake = await (await fetch(base)).text();
+    const url = `${base}&sid=${JSON.parse(handshake.substring(1)).sid}`;
+    const post = async (body) =>
+      assert.equal(await (await fetch(url, { method: "POST", body })).text(), "ok");
+    await post("40");
+    const reply = await (await fetch(url)).text();
+    assert.match(reply, /^40/);
+    if (room) {
+      await post(`421${JSON.stringify(["join", room])}`);
+      assert.equal(await (await fetch(url)).text(), '431["joined"]');
+    }
+    return JSON.parse(reply.substring(2)).sid;
+  }
+
+  for (const room of [undefined, "r"]) {
+    const what = room ? "a broadcast to a room" : "a broadcast to all";
+    it(`is dropped with transport error in the middle of ${what}; the others get all of it`, T, async () => {
+      const fast = await connect("/", opts);
+      if (room) assert.equal(await fast.timeout(3000).emitWithAck("join", room), "joined");
+      const slowId = await stalled(room);
+      const ticks = [];
+      fast.on("tick", (i) => ticks.push(i));
+      const flood = (n) => fast.timeout(5000).emitWithAck("flood", n, ...(room ? [room] : []));
+      assert.equal(await flood(20), 20);
+      await within(3000, (async () => { while (ticks.length < 20) await sleep(10); })(), "20 ticks");
+      assert.deepEqual(ticks, [...Array(20).keys()]);
+      assert.equal(await serverReason(slowId), "transport error");
+      // The server goes on serving.
+      assert.equal(await flood(1), 1);
+      fast.disconnect();
+    });
+  }
+});

@@ -8,6 +8,10 @@
 //! - `/guarded`: two middlewares; the first stores the auth token as socket data, the second
 //!   refuses anything but `secret` with a `connect_error` carrying `{ code: 42 }`;
 //! - `/dyn-<digits>` (regex) and `/slow-<anything>` (a predicate that takes 200 ms): dynamic.
+//!
+//! A second server, under path `/small-queue`, queues at most 8 packets per client: its `flood`
+//! event (`count`, optional `room`) broadcasts `count` `tick` events 2 ms apart, to the room or
+//! to all, so that a client that stops reading is dropped in the middle of a broadcast.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -366,6 +370,7 @@ pub async fn start() -> TestServer {
         let _ = socket.emit("hello", &socket.ns());
     });
 
+    let observed_for_small = observed.clone();
     let control = Router::new()
         .route(
             "/control/reason/{id}",
@@ -409,6 +414,51 @@ pub async fn start() -> TestServer {
         )
         .with_state((observed, io.clone()));
 
-    let app = Router::new().merge(io.router()).merge(control);
+    let app = Router::new()
+        .merge(io.router())
+        .merge(small_queue(&observed_for_small).router())
+        .merge(control);
     TestServer::serve(app).await
+}
+
+/// The server under `/small-queue` (see the module docs).
+fn small_queue(observed: &Arc<Observed>) -> Server {
+    let io = Server::new(
+        ServerConfig::default().engine(
+            EngineIoConfig::default()
+                .path("/small-queue")
+                .max_buffered_packets(8),
+        ),
+    );
+    let (io2, o) = (io.clone(), observed.clone());
+    io.of("/").on_connection(move |socket: Socket| {
+        record(&o, &socket);
+        socket.on("join", |s, args, ack| async move {
+            s.join(args.get::<String>(0).unwrap_or_default());
+            if let Some(ack) = ack {
+                let _ = ack.send(&"joined");
+            }
+        });
+        let io = io2.clone();
+        socket.on("flood", move |_s, args, ack| {
+            let io = io.clone();
+            async move {
+                let count: u32 = args.get(0).unwrap_or(0);
+                let room: Option<String> = args.get(1).ok();
+                for i in 0..count {
+                    // A moment between ticks: a client that reads keeps up.
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    let _ = match &room {
+                        Some(room) => io.to(room.clone()).emit("tick", &i),
+                        None => io.emit("tick", &i),
+                    };
+                }
+                if let Some(ack) = ack {
+                    let _ = ack.send(&count);
+                }
+            }
+        });
+        async {}
+    });
+    io
 }

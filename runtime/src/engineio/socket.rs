@@ -242,6 +242,22 @@ impl EngineSocket {
         }
     }
 
+    /// Refuses packets from now on, and closes the session with `reason` once the caller's
+    /// locks are released: on the runtime, or on a thread of its own outside one.
+    pub(crate) fn terminate_soon(self: &Arc<Self>, reason: CloseReason) {
+        // Later packets are refused as `Closed`, without a warning each.
+        self.queue.close();
+        let socket = self.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { socket.terminate(reason) });
+            }
+            Err(_) => {
+                std::thread::spawn(move || socket.terminate(reason));
+            }
+        }
+    }
+
     /// Resolves when the session is closed.
     pub(crate) async fn closed(&self) {
         self.closed.cancelled().await
