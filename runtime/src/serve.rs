@@ -1,31 +1,169 @@
-//! Running a router standalone: bind, serve with peer addresses, stop gracefully.
+//! Running a router standalone: accept, serve each connection with hyper, stop gracefully.
+//!
+//! Done here rather than with `axum::serve` for one reason: axum hands hyper its connections
+//! wrapped in a private type (to tell HTTP/1 from HTTP/2), so a WebSocket that hyper upgrades
+//! can no longer be taken back as the TCP stream it is, and goes on through a boxed stream and
+//! a lock shared by its reading and writing halves. Served here, hyper gets the stream itself
+//! and a WebSocket session reads and writes it directly.
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::future::Future;
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tower::ServiceExt;
 
-/// Serves `router` on `listener` until `shutdown` resolves, then waits for open requests to end.
+/// Serves `app` on `listener` until `shutdown` resolves, then waits for open HTTP requests to
+/// end (upgraded WebSocket connections are the sessions' own, and end with them).
 ///
-/// Nagle's algorithm is turned off on every connection (as Node's HTTP server does): with it, a
-/// small packet written right after another waits for the client's delayed ACK, up to 40 ms.
-pub(crate) async fn serve_router(
+/// Use it in place of `axum::serve` when you merge [`Server::router`](crate::Server::router)
+/// into an app of your own: the peer address is recorded (as axum's `ConnectInfo`), Nagle's
+/// algorithm is turned off on every connection (as Node's HTTP server does: with it, a small
+/// packet written right after another waits for the client's delayed ACK, up to 40 ms), and
+/// WebSocket sessions work on the TCP stream itself rather than through hyper's upgraded
+/// connection. Requests are served over HTTP/1.1, and over HTTP/2 for clients that start with
+/// its preface (h2c with prior knowledge).
+///
+/// ```
+/// use socketry::{Server, ServerConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let io = Server::new(ServerConfig::default());
+/// let app = axum::Router::new()
+///     .route("/health", axum::routing::get(|| async { "ok" }))
+///     .merge(io.router());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// // Here the server stops at once; pass a signal of your own (Ctrl-C, say) instead.
+/// socketry::serve(listener, app, async {}).await
+/// # }
+/// ```
+pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
+    // `stop` tells the connections to finish what they serve; `done` closes once all have.
+    let (stop_tx, stop_rx) = watch::channel(());
+    let (done_tx, done_rx) = watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_error(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
+        let (app, stop, done) = (app.clone(), stop_rx.clone(), done_rx.clone());
+        tokio::spawn(async move {
+            serve_connection(tcp, peer, app, stop).await;
+            drop(done);
+        });
+    }
+    drop(listener);
+    drop(stop_rx);
+    let _ = stop_tx.send(());
+    drop(done_rx);
+    done_tx.closed().await;
+    Ok(())
+}
+
+/// Serves one connection, HTTP/1.1 or HTTP/2, until it ends or `stop` says to finish.
+async fn serve_connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    mut stop: watch::Receiver<()>,
+) {
+    let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(req)
     });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let http2 = tokio::select! {
+        http2 = starts_with_http2_preface(&tcp) => http2,
+        _ = stop.changed() => return,
+    };
+    let io = TokioIo::new(tcp);
+    let result = if http2 {
+        let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(io, service);
+        tokio::pin!(conn);
+        tokio::select! {
+            r = conn.as_mut() => r,
+            _ = stop.changed() => {
+                conn.as_mut().graceful_shutdown();
+                conn.await
+            }
+        }
+    } else {
+        // hyper is given the stream itself, so that an upgraded connection can be taken back
+        // as one (see the module docs).
+        let conn = hyper::server::conn::http1::Builder::new()
+            .serve_connection(io, service)
+            .with_upgrades();
+        tokio::pin!(conn);
+        tokio::select! {
+            r = conn.as_mut() => r,
+            _ = stop.changed() => {
+                conn.as_mut().graceful_shutdown();
+                conn.await
+            }
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+/// What an HTTP/2 client with prior knowledge sends first; no HTTP/1 request starts like it.
+const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether the client's first bytes are HTTP/2's preface, looked at without taking them.
+async fn starts_with_http2_preface(tcp: &TcpStream) -> bool {
+    // "PRI " is enough to tell: no HTTP/1 method is `PRI`.
+    const TELLING: usize = 4;
+    let mut buf = [0u8; TELLING];
+    for _ in 0..100 {
+        let n = match tcp.peek(&mut buf).await {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if n == 0 || buf[..n] != HTTP2_PREFACE[..n] {
+            return false;
+        }
+        if n == TELLING {
+            return true;
+        }
+        // A prefix of the preface: the rest has not arrived. Peeking again at once would
+        // find the same bytes, so wait a moment.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    false
+}
+
+/// An error accepting a connection: one the client caused is skipped; anything else (out of
+/// file descriptors, say) is logged and waited out, as hyper's own server did.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept error");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

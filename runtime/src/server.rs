@@ -432,7 +432,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     /// Serves this server alone on `addr` until Ctrl-C or SIGTERM, then closes it.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        crate::serve::serve_router(listener, self.router(), async move {
+        crate::serve::serve(listener, self.router(), async move {
             crate::serve::shutdown_signal().await;
             self.close();
         })

@@ -3,6 +3,7 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import {
   URL_BASE, WS_BASE, sleep, within, once, openSocket, messages, serverReason,
   pollingHandshake, pollUrl, rawWebSocket,
@@ -232,6 +233,61 @@ describe("WebSocket frames, from the ws client", () => {
     assert.equal(await ws.nextMessage(), "4ab");
     assert.equal(await ws.nextMessage(), long);
     ws.close();
+  });
+
+  it("reads frames sent in the same segment as the handshake", T, async () => {
+    // A client may send its first frames without waiting for `101`: they reach the server
+    // with the request, and must be read before anything more arrives.
+    const url = new URL(URL_BASE);
+    const sock = net.connect(Number(url.port), url.hostname);
+    await once(sock, "connect");
+    const masked = (text) => {
+      const payload = Buffer.from(text);
+      const mask = Buffer.from([1, 2, 3, 4]);
+      return Buffer.concat([
+        Buffer.from([0x81, 0x80 | payload.length]),
+        mask,
+        payload.map((b, i) => b ^ mask[i & 3]),
+      ]);
+    };
+    sock.write(Buffer.concat([
+      Buffer.from(
+        "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\n" +
+        `Host: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+      ),
+      masked("4early"),
+      masked("4second"),
+    ]));
+    // The server's frames are not masked; these are all short.
+    let received = Buffer.alloc(0);
+    const texts = [];
+    const done = new Promise((resolve) => {
+      sock.on("data", (chunk) => {
+        received = Buffer.concat([received, chunk]);
+        const end = received.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        let at = end + 4;
+        texts.length = 0;
+        while (at + 2 <= received.length) {
+          let len = received[at + 1] & 0x7f;
+          let start = at + 2;
+          if (len === 126) {
+            len = received.readUInt16BE(at + 2);
+            start += 2;
+          }
+          if (start + len > received.length) break;
+          texts.push(received.subarray(start, start + len).toString());
+          at = start + len;
+        }
+        if (texts.length >= 3) resolve();
+      });
+    });
+    await within(3000, done, "three frames");
+    assert.match(received.toString("latin1"), /^HTTP\/1\.1 101/);
+    assert.equal(texts[0][0], "0");
+    assert.deepEqual(texts.slice(1, 3), ["4early", "4second"]);
+    sock.destroy();
   });
 });
 

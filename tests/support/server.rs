@@ -13,9 +13,22 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Serves `app` on `127.0.0.1:0`, with peer addresses and Nagle's algorithm off, as
-    /// `Server::serve` does.
+    /// Serves `app` on `127.0.0.1:0` with [`socketry::serve`], as `Server::serve` does.
     pub async fn serve(app: Router) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            socketry::serve(listener, app, std::future::pending())
+                .await
+                .unwrap();
+        });
+        TestServer { addr, task }
+    }
+
+    /// Serves `app` on `127.0.0.1:0` with `axum::serve`, as an application that merges the
+    /// Socket.IO router into its own and serves it with axum would: the other way WebSocket
+    /// connections reach a session (through hyper's upgraded stream).
+    pub async fn serve_with_axum(app: Router) -> TestServer {
         use axum::serve::ListenerExt;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -228,5 +228,6 @@ pub async fn start() -> TestServer {
         }
     });
 
-    TestServer::serve(io.router()).await
+    // Served by axum, so that the tests also cover that path (see `TestServer::serve_with_axum`).
+    TestServer::serve_with_axum(io.router()).await
 }

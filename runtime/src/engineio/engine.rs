@@ -208,7 +208,7 @@ impl EngineIo {
     /// Serves this server alone on `addr` until Ctrl-C, then shuts down gracefully.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        crate::serve::serve_router(listener, self.router(), async move {
+        crate::serve::serve(listener, self.router(), async move {
             crate::serve::shutdown_signal().await;
             self.shutdown();
         })

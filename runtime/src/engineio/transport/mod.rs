@@ -6,4 +6,5 @@ pub(crate) mod upgrade;
 pub(crate) mod websocket;
 pub(crate) mod ws_conn;
 mod ws_frame;
+mod ws_io;
 mod ws_read;

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use hyper::upgrade::OnUpgrade;
-use hyper_util::rt::TokioIo;
 use std::future::Future;
 use tungstenite::handshake::derive_accept_key;
 
@@ -58,7 +57,7 @@ impl WsUpgrade {
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
-                    session(WsConn::new(TokioIo::new(upgraded), config)).await;
+                    session(WsConn::new(upgraded, config)).await;
                 }
                 Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
             }

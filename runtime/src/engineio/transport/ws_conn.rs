@@ -9,12 +9,12 @@
 //!   framing machinery, lock or extra wake-up per receiver.
 
 use super::ws_frame::{FrameBuf, OP_PONG};
+use super::ws_io::{self, ReadIo, WriteIo};
 use super::ws_read::{Control, FrameParser, ReadError, WsMessage};
 use crate::engineio::packet::Packet;
 use crate::engineio::socket::EngineSocket;
 use bytes::{Buf, BytesMut};
 use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
@@ -22,9 +22,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll, ready};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
-
-type Io = TokioIo<Upgraded>;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// The most one read takes into the stack buffer.
 const STACK_READ: usize = 16 * 1024;
@@ -49,14 +47,15 @@ pub(crate) struct WsConn {
 }
 
 impl WsConn {
-    pub(crate) fn new(io: Io, config: WsConfig) -> Self {
-        let (read, write) = tokio::io::split(io);
+    pub(crate) fn new(upgraded: Upgraded, config: WsConfig) -> Self {
+        let (read, write, early) = ws_io::split(upgraded);
         let control = Arc::new(ControlOut::default());
         WsConn {
             reader: WsReader {
                 io: read,
                 parser: FrameParser::new(config.max_message),
-                partial: BytesMut::new(),
+                unparsed: !early.is_empty(),
+                partial: BytesMut::from(early),
                 read_size: config.read_size.clamp(1, STACK_READ),
                 control: control.clone(),
             },
@@ -106,8 +105,10 @@ impl ControlOut {
 
 /// The reading half.
 pub(crate) struct WsReader {
-    io: ReadHalf<Io>,
+    io: ReadIo,
     parser: FrameParser,
+    /// `partial` holds frames the client sent with its handshake, not parsed yet.
+    unparsed: bool,
     /// The start of a frame that has not all arrived; unallocated between frames.
     partial: BytesMut,
     read_size: usize,
@@ -125,6 +126,7 @@ impl WsReader {
         let WsReader {
             io,
             parser,
+            unparsed,
             partial,
             read_size,
             control,
@@ -152,6 +154,14 @@ impl WsReader {
                 let whole = parser.frame_len(rest)?.unwrap_or(0);
                 partial.reserve(whole.max(rest.len()));
                 partial.extend_from_slice(rest);
+            }
+            return Poll::Ready(Ok(()));
+        }
+        if std::mem::take(unparsed) {
+            let used = parser.parse(partial, on_message, &mut on_control)?;
+            partial.advance(used);
+            if partial.is_empty() {
+                *partial = BytesMut::new();
             }
             return Poll::Ready(Ok(()));
         }
@@ -183,7 +193,7 @@ const SLICES_PER_WRITE: usize = 64;
 /// Writes all of `frames`, in as few calls as the connection takes. The slices live only for
 /// each call, on the stack, so that neither an allocation per write nor their room in every
 /// idle connection's writer is needed.
-async fn write_all_frames(io: &mut WriteHalf<Io>, frames: &FrameBuf) -> io::Result<()> {
+async fn write_all_frames(io: &mut WriteIo, frames: &FrameBuf) -> io::Result<()> {
     let total = frames.len();
     let mut written = 0;
     while written < total {
@@ -203,7 +213,7 @@ async fn write_all_frames(io: &mut WriteHalf<Io>, frames: &FrameBuf) -> io::Resu
 
 /// The writing half: frames gathered in one buffer, written in one call.
 pub(crate) struct WsWriter {
-    io: WriteHalf<Io>,
+    io: WriteIo,
     pub(crate) buf: FrameBuf,
     /// The buffer capacity kept between writes, and the size at which a long batch is written
     /// before it is complete (`websocket_write_buffer`).
