@@ -187,3 +187,55 @@ pub(crate) async fn shutdown_signal() {
         _ = term => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn read_until(stream: &mut TcpStream, needle: &str) -> String {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !String::from_utf8_lossy(&seen).contains(needle) {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before {needle:?}");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_idle_connections_and_stops_accepting() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route(
+            "/",
+            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                format!("from {}", peer.ip())
+            }),
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, app, async {
+            let _ = stopped.await;
+        }));
+
+        // A keep-alive connection, idle after one request, and one that never sent anything.
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        idle.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        read_until(&mut idle, "from 127.0.0.1").await;
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("serve ends once its connections have")
+            .unwrap()
+            .unwrap();
+        let mut buf = [0u8; 16];
+        assert_eq!(idle.read(&mut buf).await.unwrap(), 0);
+        assert_eq!(silent.read(&mut buf).await.unwrap_or(0), 0);
+        assert!(TcpStream::connect(addr).await.is_err());
+    }
+}

@@ -3,6 +3,7 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import http2 from "node:http2";
 import net from "node:net";
 import {
   URL_BASE, WS_BASE, sleep, within, once, openSocket, messages, serverReason,
@@ -30,6 +31,28 @@ describe("handshake", () => {
     assert.equal(open.pingTimeout, 20000);
     assert.equal(open.maxPayload, 1000000);
     assert.equal(res.headers.get("set-cookie"), `io=${sid}; Path=/; HttpOnly; SameSite=Lax`);
+  });
+
+  it("serves long-polling over HTTP/2 with prior knowledge (h2c)", T, async () => {
+    const session = http2.connect(URL_BASE);
+    session.on("error", () => {});
+    const get = (path) => new Promise((resolve, reject) => {
+      const req = session.request({ ":path": path });
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("response", (headers) => { req.status = headers[":status"]; });
+      req.on("data", (chunk) => { body += chunk; });
+      req.on("end", () => resolve({ status: req.status, body }));
+      req.on("error", reject);
+    });
+    const open = await within(3000, get("/engine.io/?EIO=4&transport=polling"), "h2 handshake");
+    assert.equal(open.status, 200);
+    const { sid } = JSON.parse(open.body.substring(1));
+    assert.match(sid, /^[A-Za-z0-9_-]{20}$/);
+    // The same connection carries the next request of the session.
+    const bad = await within(3000, get(`/engine.io/?EIO=4&transport=polling&sid=nope`), "h2 poll");
+    assert.equal(bad.status, 400);
+    session.close();
   });
 
   it("opens a WebSocket session with no upgrades", T, async () => {
