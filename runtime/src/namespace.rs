@@ -10,12 +10,13 @@ use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
 use crate::socket::Socket;
 use crate::socket::SocketId;
+use crate::socket::id_hash::IdMap;
 use crate::socketio::packet::PacketType;
 use crate::socketio::{Args, EncodedPacket, encode};
 use crate::typed::{EmitTarget, EventError, Events, Extensions, Untyped};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -118,7 +119,7 @@ pub(crate) struct NamespaceInner {
     pub(crate) name: Str,
     /// This namespace, for the handles it gives out (`RemoteSocket`).
     me: Weak<NamespaceInner>,
-    sockets: RwLock<HashMap<SocketId, Socket>>,
+    sockets: RwLock<IdMap<Socket>>,
     adapter: OnceLock<Arc<dyn Adapter>>,
     pub(crate) hooks: Arc<Hooks>,
     ack_ids: AtomicU64,
@@ -337,7 +338,12 @@ impl LocalNamespace for NamespaceInner {
         }
     }
 
-    fn deliver(&self, targets: &[SocketId], packet: &EncodedPacket, flags: BroadcastFlags) {
+    fn deliver(
+        &self,
+        targets: &mut dyn Iterator<Item = &SocketId>,
+        packet: &EncodedPacket,
+        flags: BroadcastFlags,
+    ) {
         let sockets = self.sockets.read().expect("sockets lock");
         for id in targets {
             if let Some(socket) = sockets.get(id) {
@@ -373,13 +379,21 @@ impl LocalNamespace for NamespaceInner {
     }
 
     fn describe(&self, targets: &[SocketId]) -> Vec<RemoteSocket> {
-        let sockets = self.sockets.read().expect("sockets lock");
         let Some(me) = self.me() else {
             return Vec::new();
         };
-        targets
+        // Collected first: a socket's rooms are the adapter's, whose lock is never taken
+        // while this one is held (a broadcast to a room takes them the other way round).
+        let sockets: Vec<Socket> = {
+            let sockets = self.sockets.read().expect("sockets lock");
+            targets
+                .iter()
+                .filter_map(|id| sockets.get(id))
+                .cloned()
+                .collect()
+        };
+        sockets
             .iter()
-            .filter_map(|id| sockets.get(id))
             .map(|s| RemoteSocket::new(s, me.clone()))
             .collect()
     }

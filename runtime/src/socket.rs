@@ -21,6 +21,7 @@ use std::time::Duration;
 
 mod data;
 mod handshake;
+pub(crate) mod id_hash;
 mod timeout;
 mod typed;
 

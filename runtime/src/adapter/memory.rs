@@ -7,6 +7,7 @@ use super::{
 use crate::ack::AckError;
 use crate::remote::RemoteSocket;
 use crate::socket::SocketId;
+use crate::socket::id_hash::{IdMap, IdSet};
 use crate::socketio::EncodedPacket;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -16,9 +17,9 @@ use std::time::{Duration, Instant};
 #[derive(Default)]
 struct Rooms {
     /// Room → its sockets.
-    rooms: HashMap<Room, HashSet<SocketId>>,
+    rooms: HashMap<Room, IdSet>,
     /// Socket → its rooms.
-    sids: HashMap<SocketId, HashSet<Room>>,
+    sids: IdMap<HashSet<Room>>,
 }
 
 /// The default adapter, for one server process.
@@ -100,16 +101,49 @@ fn excluded(st: &Rooms, opts: &BroadcastOptions) -> HashSet<SocketId> {
         .collect()
 }
 
+/// The sockets in any of `opts`' rooms (there is one at least) and in none of its exceptions,
+/// each once.
+fn targets(st: &Rooms, opts: &BroadcastOptions) -> Vec<SocketId> {
+    let excluded = excluded(st, opts);
+    let members = || opts.rooms.iter().filter_map(|r| st.rooms.get(r));
+    if let [room] = &opts.rooms[..] {
+        // One room holds each socket once.
+        return st.rooms.get(room).map_or_else(Vec::new, |m| {
+            m.iter()
+                .filter(|id| !excluded.contains(*id))
+                .cloned()
+                .collect()
+        });
+    }
+    let mut seen =
+        IdSet::with_capacity_and_hasher(members().map(|m| m.len()).sum(), Default::default());
+    members()
+        .flatten()
+        .filter(|id| !excluded.contains(*id) && seen.insert((*id).clone()))
+        .cloned()
+        .collect()
+}
+
 impl MemoryAdapter {
-    /// Writes `packet` to the sockets `opts` selects. To everyone (no rooms), it goes through
-    /// the namespace's sockets in one pass, without listing their ids first.
+    /// Writes `packet` to the sockets `opts` selects, without listing them first where it can:
+    /// to everyone (no rooms), through the namespace's sockets in one pass; to one room with
+    /// no exception, through the room's members.
     fn deliver(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
+        let st = self.state.read().expect("rooms lock");
         if opts.rooms.is_empty() {
-            let excluded = excluded(&self.state.read().expect("rooms lock"), opts);
+            let excluded = excluded(&st, opts);
+            drop(st);
             self.nsp.deliver_to_all(&excluded, packet, opts.flags);
+        } else if let ([room], []) = (&opts.rooms[..], &opts.except[..]) {
+            // Under the rooms lock: the namespace's sockets lock is taken after it, never the
+            // other way round.
+            if let Some(members) = st.rooms.get(room) {
+                self.nsp.deliver(&mut members.iter(), packet, opts.flags);
+            }
         } else {
-            let targets = self.local_sockets(opts);
-            self.nsp.deliver(&targets, packet, opts.flags);
+            let targets = targets(&st, opts);
+            drop(st);
+            self.nsp.deliver(&mut targets.iter(), packet, opts.flags);
         }
     }
 }
@@ -166,8 +200,8 @@ impl Adapter for MemoryAdapter {
 
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
         let st = self.state.read().expect("rooms lock");
-        let excluded = excluded(&st, opts);
         if opts.rooms.is_empty() {
+            let excluded = excluded(&st, opts);
             drop(st);
             return self
                 .nsp
@@ -176,14 +210,7 @@ impl Adapter for MemoryAdapter {
                 .filter(|id| !excluded.contains(id))
                 .collect();
         }
-        let mut seen = HashSet::new();
-        opts.rooms
-            .iter()
-            .filter_map(|r| st.rooms.get(r))
-            .flatten()
-            .filter(|id| !excluded.contains(*id) && seen.insert((*id).clone()))
-            .cloned()
-            .collect()
+        targets(&st, opts)
     }
 
     fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
@@ -284,9 +311,9 @@ impl Adapter for MemoryAdapter {
             // Only when the bounds dropped packets while the middlewares ran.
             tracing::warn!(%sid, "some missed packets were dropped before the session was restored");
         }
-        let target = [sid.clone()];
         for packet in &missed.packets {
-            self.nsp.deliver(&target, packet, Default::default());
+            self.nsp
+                .deliver(&mut std::iter::once(sid), packet, Default::default());
         }
     }
 }
@@ -309,8 +336,13 @@ mod tests {
         fn socket_ids(&self) -> Vec<SocketId> {
             self.ids.clone()
         }
-        fn deliver(&self, targets: &[SocketId], _: &EncodedPacket, _: BroadcastFlags) {
-            self.delivered.lock().unwrap().extend_from_slice(targets);
+        fn deliver(
+            &self,
+            targets: &mut dyn Iterator<Item = &SocketId>,
+            _: &EncodedPacket,
+            _: BroadcastFlags,
+        ) {
+            self.delivered.lock().unwrap().extend(targets.cloned());
         }
         fn deliver_with_ack(
             &self,
@@ -364,6 +396,31 @@ mod tests {
         assert_eq!(sel(&["y"], &["x"]), vec![ids[1].clone()]);
         assert_eq!(sel(&[], &["y", "z"]), vec![ids[3].clone()]);
         assert_eq!(a.socket_rooms(&ids[0]).len(), 2);
+
+        // Broadcasts reach the same sockets, each once.
+        let packet = crate::socketio::encode::control(
+            crate::socketio::packet::PacketType::Connect,
+            "/",
+            None::<&()>,
+        );
+        let sent = |rooms: &[&str], except: &[&str]| {
+            a.broadcast(
+                &packet,
+                &BroadcastOptions {
+                    rooms: rooms.iter().map(|r| room(r)).collect(),
+                    except: except.iter().map(|r| room(r)).collect(),
+                    ..Default::default()
+                },
+            );
+            let mut v = std::mem::take(&mut *fake.delivered.lock().unwrap());
+            v.sort();
+            v
+        };
+        assert_eq!(sent(&["x", "y"], &[]), xy);
+        assert_eq!(sent(&["y"], &[]), xy);
+        assert_eq!(sent(&["y"], &["x"]), vec![ids[1].clone()]);
+        assert_eq!(sent(&["nobody"], &[]), Vec::<SocketId>::new());
+        assert_eq!(sent(&[], &["y", "z"]), vec![ids[3].clone()]);
 
         a.del(&ids[0], &room("x"));
         assert!(!a.rooms().contains(&room("x")));

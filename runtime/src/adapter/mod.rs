@@ -105,8 +105,14 @@ pub trait LocalNamespace: Send + Sync + 'static {
     fn name(&self) -> &str;
     /// Every socket connected to the namespace on this node.
     fn socket_ids(&self) -> Vec<SocketId>;
-    /// Writes an encoded packet to these sockets (the ones still connected).
-    fn deliver(&self, targets: &[SocketId], packet: &EncodedPacket, flags: BroadcastFlags);
+    /// Writes an encoded packet to these sockets (the ones still connected). Given as an
+    /// iterator, so that an adapter can go through a room's members without copying them.
+    fn deliver(
+        &self,
+        targets: &mut dyn Iterator<Item = &SocketId>,
+        packet: &EncodedPacket,
+        flags: BroadcastFlags,
+    );
     /// Writes an encoded packet to every socket of the namespace but those in `except`: the
     /// broadcast to everyone, without listing the sockets first.
     fn deliver_to_all(
@@ -120,7 +126,7 @@ pub trait LocalNamespace: Send + Sync + 'static {
             .into_iter()
             .filter(|id| !except.contains(id))
             .collect();
-        self.deliver(&targets, packet, flags);
+        self.deliver(&mut targets.iter(), packet, flags);
     }
     /// Writes a packet that asks for acknowledgement `ack_id` to these sockets, each of which
     /// then waits for its answer; returns each socket's answer channel.
