@@ -133,7 +133,7 @@ impl SendQueue {
     pub(crate) fn poll_drain(
         &self,
         cx: &mut Context<'_>,
-        out: &mut Vec<Packet>,
+        out: &mut VecDeque<Packet>,
         release: &mut bool,
     ) -> Poll<()> {
         let mut inner = self.lock();
@@ -152,7 +152,14 @@ impl SendQueue {
             return Poll::Pending;
         }
         inner.drains = inner.drains.saturating_add(1);
-        out.extend(inner.packets.drain(..));
+        if out.is_empty() {
+            // The buffers change hands: no packet is moved under the lock (nor touched, for a
+            // broadcast's receiver, in a cache line other than the one it was written to), and
+            // the queue goes on with the consumer's empty buffer and its room.
+            std::mem::swap(out, &mut inner.packets);
+        } else {
+            out.extend(inner.packets.drain(..));
+        }
         Poll::Ready(())
     }
 
@@ -222,7 +229,7 @@ mod tests {
         assert_eq!(q.push(msg("d")), Err(Refused::Full));
         assert_eq!(q.try_pop(), Some(msg("a")));
         q.push(msg("d")).unwrap();
-        let mut out = Vec::new();
+        let mut out = VecDeque::new();
         let waker = Waker::noop();
         let mut cx = Context::from_waker(waker);
         assert_eq!(q.poll_drain(&mut cx, &mut out, &mut false), Poll::Ready(()));
@@ -249,9 +256,9 @@ mod tests {
     fn waiting_consumer(q: &std::sync::Arc<SendQueue>) -> tokio::task::JoinHandle<Vec<Packet>> {
         let q = q.clone();
         tokio::spawn(async move {
-            let mut out = Vec::new();
+            let mut out = VecDeque::new();
             poll_fn(|cx| q.poll_drain(cx, &mut out, &mut false)).await;
-            out
+            out.into()
         })
     }
 

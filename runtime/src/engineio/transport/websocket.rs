@@ -9,6 +9,7 @@ use crate::engineio::packet::{Packet, ProtocolVersion};
 use crate::engineio::request::RequestInfo;
 use crate::engineio::sid::Sid;
 use crate::engineio::socket::EngineSocket;
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,7 +195,7 @@ fn on_message(socket: &Arc<EngineSocket>, message: WsMessage) {
 
 /// Writes the session's queue to the WebSocket until the session ends, then closes it.
 async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
-    let mut batch = Vec::new();
+    let mut batch = VecDeque::new();
     let mut writes = 0;
     let mut paced_at = None;
     let started = tokio::time::Instant::now();
@@ -217,10 +218,10 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             let drained = socket.queue.poll_drain(cx, &mut batch, &mut release);
             if release {
                 // Idle: no buffers held while waiting, as the queue gives its own back.
-                batch = Vec::new();
+                batch = VecDeque::new();
                 writer.release_buffer();
             } else if drained.is_pending() && batch.capacity() > KEPT_BATCH {
-                batch = Vec::new();
+                batch = VecDeque::new();
             }
             drained
         })
