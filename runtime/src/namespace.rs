@@ -164,6 +164,16 @@ impl NamespaceInner {
         self.sockets.read().expect("sockets lock").get(&id).cloned()
     }
 
+    /// The sockets of `targets` still connected, with the sockets lock released.
+    fn collect(&self, targets: &[SocketId]) -> Vec<Socket> {
+        let sockets = self.sockets.read().expect("sockets lock");
+        targets
+            .iter()
+            .filter_map(|id| sockets.get(id))
+            .cloned()
+            .collect()
+    }
+
     pub(crate) fn all(&self) -> Vec<Socket> {
         self.sockets
             .read()
@@ -384,15 +394,7 @@ impl LocalNamespace for NamespaceInner {
         };
         // Collected first: a socket's rooms are the adapter's, whose lock is never taken
         // while this one is held (a broadcast to a room takes them the other way round).
-        let sockets: Vec<Socket> = {
-            let sockets = self.sockets.read().expect("sockets lock");
-            targets
-                .iter()
-                .filter_map(|id| sockets.get(id))
-                .cloned()
-                .collect()
-        };
-        sockets
+        self.collect(targets)
             .iter()
             .map(|s| RemoteSocket::new(s, me.clone()))
             .collect()
@@ -406,15 +408,7 @@ impl LocalNamespace for NamespaceInner {
 
     fn disconnect(&self, targets: &[SocketId], close: bool) {
         // Collected first: disconnecting takes the sockets lock again.
-        let sockets: Vec<Socket> = {
-            let sockets = self.sockets.read().expect("sockets lock");
-            targets
-                .iter()
-                .filter_map(|id| sockets.get(id))
-                .cloned()
-                .collect()
-        };
-        for socket in sockets {
+        for socket in self.collect(targets) {
             socket.disconnect(close);
         }
     }

@@ -98,31 +98,33 @@ async fn serve_connection(
     let result = if http2 {
         let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
             .serve_connection(io, service);
-        tokio::pin!(conn);
-        tokio::select! {
-            r = conn.as_mut() => r,
-            _ = stop.changed() => {
-                conn.as_mut().graceful_shutdown();
-                conn.await
-            }
-        }
+        until_done(conn, &mut stop, |c| c.graceful_shutdown()).await
     } else {
         // hyper is given the stream itself, so that an upgraded connection can be taken back
         // as one (see the module docs).
         let conn = hyper::server::conn::http1::Builder::new()
             .serve_connection(io, service)
             .with_upgrades();
-        tokio::pin!(conn);
-        tokio::select! {
-            r = conn.as_mut() => r,
-            _ = stop.changed() => {
-                conn.as_mut().graceful_shutdown();
-                conn.await
-            }
-        }
+        until_done(conn, &mut stop, |c| c.graceful_shutdown()).await
     };
     if let Err(e) = result {
         tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+/// Runs `conn` to its end; once `stop` says so, it finishes what it serves and takes no more.
+async fn until_done<C: Future>(
+    conn: C,
+    stop: &mut watch::Receiver<()>,
+    graceful_shutdown: impl FnOnce(std::pin::Pin<&mut C>),
+) -> C::Output {
+    tokio::pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => r,
+        _ = stop.changed() => {
+            graceful_shutdown(conn.as_mut());
+            conn.await
+        }
     }
 }
 
