@@ -55,7 +55,13 @@ impl WsConn {
                 io: read,
                 parser: FrameParser::new(config.max_message),
                 unparsed: !early.is_empty(),
-                partial: BytesMut::from(early),
+                // Copied: `early` is a slice of hyper's read buffer, which it would keep alive
+                // (kilobytes, for every idle connection) even empty.
+                partial: if early.is_empty() {
+                    BytesMut::new()
+                } else {
+                    BytesMut::from(&early[..])
+                },
                 read_size: config.read_size.clamp(1, STACK_READ),
                 control: control.clone(),
             },
