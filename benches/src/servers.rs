@@ -69,9 +69,21 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
             args: vec![root().join("benches/node/server.js").display().to_string()],
         },
     ];
+    // `socketry-base`: another build of the bench server (a copy of the binary from before a
+    // change, named by `SOCKETRY_BASE`), measured interleaved with this one.
+    let base = std::env::var("SOCKETRY_BASE").ok().map(|program| Spec {
+        name: "socketry-base".into(),
+        program,
+        args: vec![],
+    });
     wanted
         .split(',')
-        .filter_map(|w| all.iter().find(|s| s.name == w.trim()).cloned())
+        .filter_map(|w| {
+            all.iter()
+                .chain(base.as_ref())
+                .find(|s| s.name == w.trim())
+                .cloned()
+        })
         .collect()
 }
 
