@@ -72,7 +72,7 @@ impl Client {
         if volatile && engine.queued() > 0 {
             return Ok(());
         }
-        match engine.send_framed_with_binaries(packet.frame.clone(), &packet.attachments) {
+        match engine.send_shared(&packet.frame, &packet.attachments) {
             Err(SendError::QueueFull) => {
                 // A client this far behind would only fall further; let it reconnect. Closed a
                 // moment later rather than here: a broadcast gets here holding the namespace's

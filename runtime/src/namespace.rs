@@ -3,8 +3,8 @@
 use crate::adapter::{Adapter, BroadcastFlags, IntoRooms, LocalNamespace, Room};
 use crate::broadcast::BroadcastOperator;
 use crate::client::Client;
-use crate::engineio::SendError;
 use crate::engineio::Str;
+use crate::engineio::{EngineSocket, SendError};
 use crate::handler::{self, ConnectionHandler, Middleware};
 use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
@@ -115,11 +115,24 @@ impl Hooks {
     }
 }
 
+/// A connected socket, with its session beside it: a broadcast writes to the session without
+/// reading the socket (one cache line fewer for each receiver).
+struct Member {
+    socket: Socket,
+    engine: Arc<EngineSocket>,
+}
+
+impl Member {
+    fn send(&self, packet: &EncodedPacket, flags: BroadcastFlags) {
+        let _ = Client::send_to(&self.engine, packet, flags.volatile);
+    }
+}
+
 pub(crate) struct NamespaceInner {
     pub(crate) name: Str,
     /// This namespace, for the handles it gives out (`RemoteSocket`).
     me: Weak<NamespaceInner>,
-    sockets: RwLock<IdMap<Socket>>,
+    sockets: RwLock<IdMap<Member>>,
     adapter: OnceLock<Arc<dyn Adapter>>,
     pub(crate) hooks: Arc<Hooks>,
     ack_ids: AtomicU64,
@@ -161,7 +174,11 @@ impl NamespaceInner {
     }
 
     pub(crate) fn get(&self, id: SocketId) -> Option<Socket> {
-        self.sockets.read().expect("sockets lock").get(&id).cloned()
+        self.sockets
+            .read()
+            .expect("sockets lock")
+            .get(&id)
+            .map(|m| m.socket.clone())
     }
 
     /// The sockets of `targets` still connected, with the sockets lock released.
@@ -170,7 +187,7 @@ impl NamespaceInner {
         targets
             .iter()
             .filter_map(|id| sockets.get(id))
-            .cloned()
+            .map(|m| m.socket.clone())
             .collect()
     }
 
@@ -179,7 +196,7 @@ impl NamespaceInner {
             .read()
             .expect("sockets lock")
             .values()
-            .cloned()
+            .map(|m| m.socket.clone())
             .collect()
     }
 
@@ -279,10 +296,13 @@ impl NamespaceInner {
         }
         // Makes the socket reachable and answers its CONNECT.
         let mut attach = || {
-            self.sockets
-                .write()
-                .expect("sockets lock")
-                .insert(socket.id(), socket.clone());
+            self.sockets.write().expect("sockets lock").insert(
+                socket.id(),
+                Member {
+                    socket: socket.clone(),
+                    engine: socket.engine().clone(),
+                },
+            );
             socket.set_connected();
             client.connect_done(&self.name, Some(socket.clone()));
             // v4 (v2 clients) answers with an empty CONNECT; v5 gives the socket id, and the
@@ -341,9 +361,9 @@ impl LocalNamespace for NamespaceInner {
         flags: BroadcastFlags,
     ) {
         let sockets = self.sockets.read().expect("sockets lock");
-        for (id, socket) in sockets.iter() {
+        for (id, member) in sockets.iter() {
             if except.is_empty() || !except.contains(id) {
-                let _ = socket.send_packet(packet, flags.volatile);
+                member.send(packet, flags);
             }
         }
     }
@@ -356,8 +376,8 @@ impl LocalNamespace for NamespaceInner {
     ) {
         let sockets = self.sockets.read().expect("sockets lock");
         for id in targets {
-            if let Some(socket) = sockets.get(id) {
-                let _ = socket.send_packet(packet, flags.volatile);
+            if let Some(member) = sockets.get(id) {
+                member.send(packet, flags);
             }
         }
     }
@@ -373,7 +393,7 @@ impl LocalNamespace for NamespaceInner {
         targets
             .iter()
             .filter_map(|id| sockets.get(id))
-            .map(|socket| {
+            .map(|Member { socket, .. }| {
                 let rx = socket.register_ack(ack_id);
                 let sent = socket.send_packet(packet, flags.volatile).map(|()| rx);
                 (socket.id(), sent)
@@ -383,8 +403,8 @@ impl LocalNamespace for NamespaceInner {
 
     fn forget_ack(&self, targets: &[SocketId], ack_id: u64) {
         let sockets = self.sockets.read().expect("sockets lock");
-        for socket in targets.iter().filter_map(|id| sockets.get(id)) {
-            socket.forget_ack(ack_id);
+        for member in targets.iter().filter_map(|id| sockets.get(id)) {
+            member.socket.forget_ack(ack_id);
         }
     }
 

@@ -2,7 +2,7 @@
 //! consumer at a time (the transport writing).
 //!
 //! A broadcast pushes one packet into each receiver's queue, so this is the hottest path of a
-//! busy server. A lock around a `VecDeque` is what it needs: one uncontended lock per push, no
+//! busy server. A lock around a `Vec` is what it needs: one uncontended lock per push, no
 //! permit accounting, no wake-up unless the consumer is actually waiting (a writer that has not
 //! run yet since the last wake-up is woken once, and then finds every packet pushed meanwhile),
 //! and no allocation for an idle session.
@@ -13,8 +13,8 @@
 //! between every two of them) keeps a small buffer until the next heartbeat, rather than
 //! allocating and freeing it once per message.
 
+use super::framed::Framed;
 use super::packet::Packet;
-use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
@@ -28,30 +28,81 @@ pub(crate) enum Refused {
     Closed,
 }
 
+/// Everything a push and a drain touch, in one cache line with the lock (checked by a test):
+/// a broadcast to thousands of sessions pays a cache miss for each line it touches in each
+/// receiver, and a receiver that keeps up is found with an empty queue, whose next packet then
+/// goes in `first`, beside the lock, rather than in a buffer of its own.
 #[derive(Debug, Default)]
 struct Inner {
-    packets: VecDeque<Packet>,
+    /// The oldest packet, when it is a shared text frame (a broadcast's, an acknowledgement's)
+    /// pushed into an empty queue; the rest follow in `rest`.
+    first: Option<Framed>,
+    rest: Vec<Packet>,
     /// The consumer waiting for a packet (or for [`SendQueue::wake`]).
     waker: Option<Waker>,
-    /// Set by [`SendQueue::wake`]: the waiting consumer returns even with nothing queued.
-    woken: bool,
     /// Drains since the last [`SendQueue::trim`].
-    drains: u32,
-    /// No more packets are taken. Kept here, beside the packets, so that a broadcast checks it
-    /// in the lock it takes anyway rather than in another cache line of the session.
+    drains: u16,
+    /// Set by [`SendQueue::wake`]: the waiting consumer returns even with nothing queued, and
+    /// the next drain reports it.
+    woken: bool,
+    /// No more packets are taken.
     closed: bool,
 }
 
+impl Inner {
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.rest.is_empty()
+    }
+}
+
 /// Drains after which a session counts as busy and keeps its buffers while it waits.
-const BUSY_DRAINS: u32 = 2;
+const BUSY_DRAINS: u16 = 2;
 
 /// The most packets a busy session's buffer keeps room for while it waits.
 const KEPT_PACKETS: usize = 64;
 
+// Aligned so that the lock and `Inner` start a cache line; `capacity` is in the next one, read
+// only when packets already wait (and their buffer is touched anyway).
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub(crate) struct SendQueue {
     inner: Mutex<Inner>,
     capacity: usize,
+}
+
+/// What one drain took, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct Drained {
+    first: Option<Framed>,
+    rest: Vec<Packet>,
+    /// [`SendQueue::wake`] was called since the last drain: the transport has something of its
+    /// own to write.
+    pub(crate) woken: bool,
+}
+
+impl Drained {
+    /// Takes the packets out, in order.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Packet> + '_ {
+        self.first
+            .take()
+            .map(Packet::Framed)
+            .into_iter()
+            .chain(self.rest.drain(..))
+    }
+
+    /// Frees the (empty) buffer.
+    pub(crate) fn release(&mut self) {
+        self.rest = Vec::new();
+    }
+
+    /// Room kept for packets.
+    pub(crate) fn capacity(&self) -> usize {
+        self.rest.capacity()
+    }
 }
 
 impl SendQueue {
@@ -63,7 +114,7 @@ impl SendQueue {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding this lock leaves a consistent deque behind.
+        // A panic while holding this lock leaves a consistent queue behind.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -86,6 +137,30 @@ impl SendQueue {
         self.push_then(packets, count, false)
     }
 
+    /// Queues a shared text frame: what a broadcast gives each of its receivers.
+    pub(crate) fn push_framed(&self, frame: &Framed) -> Result<(), Refused> {
+        let waker = {
+            let mut inner = self.lock();
+            if inner.closed {
+                return Err(Refused::Closed);
+            }
+            if inner.is_empty() {
+                inner.first = Some(frame.clone());
+            } else {
+                if inner.len() >= self.capacity {
+                    return Err(Refused::Full);
+                }
+                inner.rest.push(Packet::Framed(frame.clone()));
+            }
+            inner.waker.take()
+        };
+        // Woken outside the lock: the consumer may run at once on another thread.
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+
     fn push_then(
         &self,
         packets: impl IntoIterator<Item = Packet>,
@@ -97,14 +172,13 @@ impl SendQueue {
             if inner.closed {
                 return Err(Refused::Closed);
             }
-            if inner.packets.len() + count > self.capacity {
+            if inner.len() + count > self.capacity {
                 return Err(Refused::Full);
             }
-            inner.packets.extend(packets);
+            inner.rest.extend(packets);
             inner.closed = close;
             inner.waker.take()
         };
-        // Woken outside the lock: the consumer may run at once on another thread.
         if let Some(w) = waker {
             w.wake();
         }
@@ -113,16 +187,11 @@ impl SendQueue {
 
     /// How many packets wait.
     pub(crate) fn len(&self) -> usize {
-        self.lock().packets.len()
+        self.lock().len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The next packet, if one waits.
-    pub(crate) fn try_pop(&self) -> Option<Packet> {
-        self.lock().packets.pop_front()
+        self.lock().is_empty()
     }
 
     /// Moves every waiting packet to `out`; when there is none, waits for one, or for
@@ -133,17 +202,18 @@ impl SendQueue {
     pub(crate) fn poll_drain(
         &self,
         cx: &mut Context<'_>,
-        out: &mut VecDeque<Packet>,
+        out: &mut Drained,
         release: &mut bool,
     ) -> Poll<()> {
         let mut inner = self.lock();
-        if inner.packets.is_empty() {
+        if inner.is_empty() {
             if std::mem::take(&mut inner.woken) {
+                out.woken = true;
                 return Poll::Ready(());
             }
             *release = inner.drains < BUSY_DRAINS;
-            if *release || inner.packets.capacity() > KEPT_PACKETS {
-                inner.packets = VecDeque::new();
+            if *release || inner.rest.capacity() > KEPT_PACKETS {
+                inner.rest = Vec::new();
             }
             match &mut inner.waker {
                 Some(w) if w.will_wake(cx.waker()) => {}
@@ -152,13 +222,15 @@ impl SendQueue {
             return Poll::Pending;
         }
         inner.drains = inner.drains.saturating_add(1);
-        if out.is_empty() {
-            // The buffers change hands: no packet is moved under the lock (nor touched, for a
-            // broadcast's receiver, in a cache line other than the one it was written to), and
-            // the queue goes on with the consumer's empty buffer and its room.
-            std::mem::swap(out, &mut inner.packets);
+        out.woken |= std::mem::take(&mut inner.woken);
+        debug_assert!(out.first.is_none(), "a drain takes all the last one took");
+        out.first = inner.first.take();
+        if out.rest.is_empty() {
+            // The buffers change hands: no packet is moved under the lock, and the queue goes
+            // on with the consumer's empty buffer and its room.
+            std::mem::swap(&mut out.rest, &mut inner.rest);
         } else {
-            out.extend(inner.packets.drain(..));
+            out.rest.append(&mut inner.rest);
         }
         Poll::Ready(())
     }
@@ -169,17 +241,17 @@ impl SendQueue {
         self.lock().drains = 0;
     }
 
-    /// Waits for the next packet.
-    pub(crate) async fn pop(&self) -> Packet {
+    /// Waits for packets, then moves every waiting one to `out`, oldest first.
+    pub(crate) async fn take_all(&self, out: &mut Vec<Packet>) {
         poll_fn(|cx| {
             let mut inner = self.lock();
-            match inner.packets.pop_front() {
-                Some(p) => Poll::Ready(p),
-                None => {
-                    inner.waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
+            if inner.is_empty() {
+                inner.waker = Some(cx.waker().clone());
+                return Poll::Pending;
             }
+            out.extend(inner.first.take().map(Packet::Framed));
+            out.append(&mut inner.rest);
+            Poll::Ready(())
         })
         .await
     }
@@ -227,14 +299,19 @@ mod tests {
         assert_eq!(q.len(), 1);
         q.push_all([msg("b"), msg("c")], 2).unwrap();
         assert_eq!(q.push(msg("d")), Err(Refused::Full));
-        assert_eq!(q.try_pop(), Some(msg("a")));
-        q.push(msg("d")).unwrap();
-        let mut out = VecDeque::new();
+        let mut out = Drained::default();
         let waker = Waker::noop();
         let mut cx = Context::from_waker(waker);
         assert_eq!(q.poll_drain(&mut cx, &mut out, &mut false), Poll::Ready(()));
-        assert_eq!(out, [msg("b"), msg("c"), msg("d")]);
+        assert_eq!(
+            out.drain().collect::<Vec<_>>(),
+            [msg("a"), msg("b"), msg("c")]
+        );
         assert!(q.is_empty());
+        q.push(msg("d")).unwrap();
+        let mut all = Vec::new();
+        block_on_ready(q.take_all(&mut all));
+        assert_eq!(all, [msg("d")]);
     }
 
     #[test]
@@ -243,8 +320,9 @@ mod tests {
         q.push(msg("a")).unwrap();
         q.push_last(Packet::Close).unwrap();
         assert_eq!(q.push(msg("b")), Err(Refused::Closed));
-        assert_eq!(q.try_pop(), Some(msg("a")));
-        assert_eq!(q.try_pop(), Some(Packet::Close));
+        let mut all = Vec::new();
+        block_on_ready(q.take_all(&mut all));
+        assert_eq!(all, [msg("a"), Packet::Close]);
 
         let q = SendQueue::new(8);
         q.close();
@@ -253,13 +331,46 @@ mod tests {
     }
 
     /// A consumer waiting in `poll_drain` on another task; gives what it drained.
-    fn waiting_consumer(q: &std::sync::Arc<SendQueue>) -> tokio::task::JoinHandle<Vec<Packet>> {
+    fn waiting_consumer(
+        q: &std::sync::Arc<SendQueue>,
+    ) -> tokio::task::JoinHandle<(Vec<Packet>, bool)> {
         let q = q.clone();
         tokio::spawn(async move {
-            let mut out = VecDeque::new();
+            let mut out = Drained::default();
             poll_fn(|cx| q.poll_drain(cx, &mut out, &mut false)).await;
-            out.into()
+            (out.drain().collect(), out.woken)
         })
+    }
+
+    /// Runs a future that is ready without waiting.
+    fn block_on_ready<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("the future waits"),
+        }
+    }
+
+    #[test]
+    fn a_shared_frame_into_an_empty_queue_stays_beside_the_lock_and_in_order() {
+        // One cache line for the lock and everything a push or a drain touches.
+        assert!(std::mem::size_of::<Mutex<Inner>>() <= 64);
+        assert_eq!(std::mem::offset_of!(SendQueue, inner), 0);
+        let q = SendQueue::new(2);
+        let framed = Framed::new(Str::from_static("42[\"a\"]"));
+        q.push_framed(&framed).unwrap();
+        assert!(q.lock().rest.is_empty(), "kept inline");
+        q.push(msg("b")).unwrap();
+        assert_eq!(q.push_framed(&framed), Err(Refused::Full));
+        let mut out = Drained::default();
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(q.poll_drain(&mut cx, &mut out, &mut false), Poll::Ready(()));
+        assert_eq!(
+            out.drain().collect::<Vec<_>>(),
+            [Packet::Framed(framed.clone()), msg("b")]
+        );
+        q.close();
+        assert_eq!(q.push_framed(&framed), Err(Refused::Closed));
     }
 
     #[tokio::test]
@@ -268,13 +379,15 @@ mod tests {
         let waiter = waiting_consumer(&q);
         tokio::task::yield_now().await;
         q.push(msg("x")).unwrap();
-        assert_eq!(waiter.await.unwrap(), [msg("x")]);
+        assert_eq!(waiter.await.unwrap(), (vec![msg("x")], false));
 
         let waiter = waiting_consumer(&q);
         tokio::task::yield_now().await;
         q.wake();
-        assert!(waiter.await.unwrap().is_empty());
+        assert_eq!(waiter.await.unwrap(), (vec![], true));
         q.push(msg("y")).unwrap();
-        assert_eq!(q.pop().await, msg("y"));
+        let mut all = Vec::new();
+        q.take_all(&mut all).await;
+        assert_eq!(all, [msg("y")]);
     }
 }

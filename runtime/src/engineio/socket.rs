@@ -181,7 +181,17 @@ impl EngineSocket {
         frame: Framed,
         binaries: &[Bytes],
     ) -> Result<(), SendError> {
-        self.send_many(Packet::Framed(frame), binaries)
+        self.send_shared(&frame, binaries)
+    }
+
+    /// [`send_framed_with_binaries`](Self::send_framed_with_binaries) by reference: what a
+    /// broadcast calls for each receiver. A frame without attachments that finds the queue
+    /// empty is kept beside its lock.
+    pub(crate) fn send_shared(&self, frame: &Framed, binaries: &[Bytes]) -> Result<(), SendError> {
+        if binaries.is_empty() {
+            return self.queue.push_framed(frame).map_err(send_error);
+        }
+        self.send_many(Packet::Framed(frame.clone()), binaries)
     }
 
     fn send_many(&self, first: Packet, binaries: &[Bytes]) -> Result<(), SendError> {

@@ -64,25 +64,20 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
     } else if socket.upgrade_state() >= Upgrade::Probed && socket.queue.is_empty() {
         packets.push(Packet::Noop);
     } else {
-        let (first, drain) = tokio::select! {
+        tokio::select! {
             biased;
             // What was queued before a close still goes out.
-            p = socket.queue.pop() => {
-                let more = p != Packet::Close;
-                (p, more)
+            () = socket.queue.take_all(&mut packets) => {
+                // Nothing is queued after the server's close. As in the reference, it goes in
+                // a poll of its own: clients handle the packets of a payload after its
+                // `close`, and would lose a DISCONNECT before it.
+                if packets.len() > 1 && packets.last() == Some(&Packet::Close) {
+                    packets.pop();
+                    socket.close_pending.store(true, Ordering::Release);
+                }
             }
-            _ = socket.closed() => (closing_packet(socket), false),
-            _ = &mut probed => (Packet::Noop, false),
-        };
-        packets.push(first);
-        while drain && let Some(p) = socket.queue.try_pop() {
-            if p == Packet::Close {
-                // As in the reference, the close goes in a poll of its own: clients handle the
-                // packets of a payload after its `close`, and would lose a DISCONNECT before it.
-                socket.close_pending.store(true, Ordering::Release);
-                break;
-            }
-            packets.push(p);
+            _ = socket.closed() => packets.push(closing_packet(socket)),
+            _ = &mut probed => packets.push(Packet::Noop),
         }
     }
     drop(consumer);

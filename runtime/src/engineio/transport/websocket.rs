@@ -6,12 +6,13 @@ use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
 use crate::engineio::errors::CloseReason;
 use crate::engineio::packet::{Packet, ProtocolVersion};
+use crate::engineio::queue::Drained;
 use crate::engineio::request::RequestInfo;
 use crate::engineio::sid::Sid;
 use crate::engineio::socket::EngineSocket;
-use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::OwnedMutexGuard;
 use tokio::task::JoinHandle;
@@ -136,7 +137,7 @@ fn spawn_run(
     consumer: OwnedMutexGuard<()>,
     early: Vec<WsMessage>,
 ) {
-    let WsConn { reader, writer } = ws;
+    let WsConn { reader, mut writer } = ws;
     writer.attach(&socket);
     for message in early {
         on_message(&socket, message);
@@ -195,15 +196,14 @@ fn on_message(socket: &Arc<EngineSocket>, message: WsMessage) {
 
 /// Writes the session's queue to the WebSocket until the session ends, then closes it.
 async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
-    let mut batch = VecDeque::new();
+    let mut batch = Drained::default();
     let mut writes = 0;
     let mut paced_at = None;
     let started = tokio::time::Instant::now();
     'session: loop {
         // A close the last poll could not carry (it had packets before it) goes out now.
-        if socket
-            .close_pending
-            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        if socket.close_pending.load(Ordering::Relaxed)
+            && socket.close_pending.swap(false, Ordering::AcqRel)
         {
             socket.terminate(CloseReason::ForcedClose);
             break;
@@ -218,19 +218,23 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             let drained = socket.queue.poll_drain(cx, &mut batch, &mut release);
             if release {
                 // Idle: no buffers held while waiting, as the queue gives its own back.
-                batch = VecDeque::new();
+                batch.release();
                 writer.release_buffer();
             } else if drained.is_pending() && batch.capacity() > KEPT_BATCH {
-                batch = VecDeque::new();
+                batch.release();
             }
             drained
         })
         .await;
+        if std::mem::take(&mut batch.woken) {
+            // The reader may have left an answer (a pong, a close) for the next flush.
+            writer.control_due();
+        }
         if writes < PACED_WRITES && started.elapsed() >= PACING_WINDOW {
             writes = PACED_WRITES;
         }
         let mut last = false;
-        for packet in batch.drain(..) {
+        for packet in batch.drain() {
             if packet == Packet::Close {
                 last = true;
                 break;
@@ -270,7 +274,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             break;
         }
     }
-    batch.clear();
+    drop(batch);
     let _ = Box::pin(tokio::time::timeout(CLOSE_WRITE_TIMEOUT, writer.close())).await;
 }
 

@@ -70,6 +70,8 @@ impl WsConn {
                 buf: FrameBuf::default(),
                 keep: config.write_buffer,
                 control,
+                attached: false,
+                control_due: true,
             },
         }
     }
@@ -225,12 +227,23 @@ pub(crate) struct WsWriter {
     /// before it is complete (`websocket_write_buffer`).
     keep: usize,
     control: Arc<ControlOut>,
+    /// The reader wakes the session's queue when it leaves frames in `control`.
+    attached: bool,
+    /// Whether the next flush looks at `control`: always until `attached`, then only when the
+    /// queue was woken (so that a writer does not touch that line for every batch).
+    control_due: bool,
 }
 
 impl WsWriter {
     /// Wakes `session`'s writer when the reader has frames to answer with.
-    pub(crate) fn attach(&self, session: &Arc<EngineSocket>) {
+    pub(crate) fn attach(&mut self, session: &Arc<EngineSocket>) {
         let _ = self.control.session.set(Arc::downgrade(session));
+        self.attached = true;
+    }
+
+    /// The session's queue was woken: the reader may have frames to answer with.
+    pub(crate) fn control_due(&mut self) {
+        self.control_due = true;
     }
 
     /// Frees the (empty) frame buffer of a writer about to wait.
@@ -253,7 +266,10 @@ impl WsWriter {
 
     /// Writes out what is gathered, the reader's answers first.
     pub(crate) async fn flush(&mut self) -> io::Result<()> {
-        if self.control.pending.swap(false, Ordering::Acquire) {
+        // Cleared only once attached: what the reader pushes after this check wakes the queue,
+        // and the writer then calls `control_due`.
+        let due = std::mem::replace(&mut self.control_due, !self.attached);
+        if due && self.control.pending.swap(false, Ordering::Acquire) {
             let control =
                 std::mem::take(&mut *self.control.bytes.lock().unwrap_or_else(|e| e.into_inner()));
             if !control.is_empty() {
@@ -279,6 +295,8 @@ impl WsWriter {
         if !self.control.close_sent.swap(true, Ordering::AcqRel) {
             self.buf.push_close(None);
         }
+        // The reader's answer to the client's close, or to a broken frame, goes first.
+        self.control_due = true;
         self.flush().await?;
         self.io.shutdown().await
     }
