@@ -166,12 +166,19 @@ impl Client {
             query_auth = Some(serde_json::Value::Object(auth));
             packet.nsp = packet.nsp.slice(0..q);
         }
-        let socket = self
-            .sockets
-            .lock()
-            .expect("sockets lock")
-            .get(&packet.nsp)
-            .cloned();
+        let socket = {
+            let sockets = self.sockets.lock().expect("sockets lock");
+            if sockets.len() == 1 {
+                // Most clients are in one namespace: compared, not hashed.
+                sockets
+                    .iter()
+                    .next()
+                    .filter(|(nsp, _)| **nsp == packet.nsp)
+                    .map(|(_, s)| s.clone())
+            } else {
+                sockets.get(&packet.nsp).cloned()
+            }
+        };
         match (socket, packet.kind) {
             (None, PacketType::Connect) => self.on_connect(packet, query_auth),
             (Some(socket), PacketType::Event | PacketType::BinaryEvent) => {

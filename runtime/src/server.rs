@@ -4,7 +4,7 @@ use crate::adapter::{AdapterFactory, IntoRooms, MemoryAdapter};
 use crate::broadcast::BroadcastOperator;
 use crate::client::Client;
 use crate::engineio::{
-    CloseReason, EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message, Sid, Str,
+    CloseReason, EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message, Str,
 };
 use crate::handler::BoxFuture;
 use crate::namespace::{Hooks, MiddlewareError, Namespace, NamespaceInner};
@@ -116,7 +116,7 @@ pub(crate) struct ServerInner {
     pub(crate) adapter: AdapterFactory,
     namespaces: RwLock<HashMap<Str, Arc<NamespaceInner>>>,
     parents: RwLock<Vec<Arc<Parent>>>,
-    clients: RwLock<HashMap<Sid, Arc<Client>>>,
+    clients: RwLock<crate::socket::id_hash::SidMap<Arc<Client>>>,
     engine: EngineIo,
 }
 

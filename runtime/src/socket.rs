@@ -126,7 +126,7 @@ pub(crate) struct SocketInner {
     /// one pointer fewer to follow per receiver.
     engine: Arc<EngineSocket>,
     handshake: Handshake,
-    handlers: RwLock<HashMap<Str, EventHandler>>,
+    handlers: RwLock<id_hash::HandlerMap<EventHandler>>,
     any: RwLock<Vec<AnyHandler>>,
     any_outgoing: RwLock<Vec<AnyHandler>>,
     disconnecting: RwLock<Vec<DisconnectingHandler>>,

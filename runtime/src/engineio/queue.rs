@@ -47,6 +47,8 @@ struct Inner {
     woken: bool,
     /// No more packets are taken.
     closed: bool,
+    /// The session has ended: its consumer stops (see [`Drained::ended`]).
+    ended: bool,
 }
 
 impl Inner {
@@ -82,6 +84,10 @@ pub(crate) struct Drained {
     /// [`SendQueue::wake`] was called since the last drain: the transport has something of its
     /// own to write.
     pub(crate) woken: bool,
+    /// [`SendQueue::close`] was called: the session has ended, and what is left is not sent.
+    /// Read from the queue's own line, so that a consumer checks it without touching the
+    /// session's.
+    pub(crate) ended: bool,
 }
 
 impl Drained {
@@ -206,8 +212,9 @@ impl SendQueue {
         release: &mut bool,
     ) -> Poll<()> {
         let mut inner = self.lock();
-        if inner.is_empty() {
-            if std::mem::take(&mut inner.woken) {
+        out.ended = inner.ended;
+        if inner.is_empty() || inner.ended {
+            if std::mem::take(&mut inner.woken) || inner.ended {
                 out.woken = true;
                 return Poll::Ready(());
             }
@@ -271,6 +278,7 @@ impl SendQueue {
             let mut inner = self.lock();
             inner.woken = true;
             inner.closed |= close;
+            inner.ended |= close;
             inner.waker.take()
         };
         if let Some(w) = waker {
@@ -369,8 +377,13 @@ mod tests {
             out.drain().collect::<Vec<_>>(),
             [Packet::Framed(framed.clone()), msg("b")]
         );
+        q.push_framed(&framed).unwrap();
         q.close();
         assert_eq!(q.push_framed(&framed), Err(Refused::Closed));
+        // An ended session's consumer is told so, and what is left stays unsent.
+        assert_eq!(q.poll_drain(&mut cx, &mut out, &mut false), Poll::Ready(()));
+        assert!(out.ended);
+        assert_eq!(out.drain().count(), 0);
     }
 
     #[tokio::test]

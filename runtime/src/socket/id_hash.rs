@@ -1,5 +1,6 @@
 //! The hasher of the maps and sets keyed by socket id, which a broadcast to a room goes
-//! through once per member.
+//! through once per member, and of the other maps a message goes through (clients by session
+//! id, handlers by event name).
 //!
 //! std's SipHash is keyed so that an attacker cannot choose keys that all land in one bucket.
 //! Socket ids are chosen by the server (random, or made from the random session id), so that
@@ -15,6 +16,16 @@ pub(crate) type IdMap<V> = HashMap<SocketId, V, BuildHasherDefault<IdHasher>>;
 
 /// A set of socket ids.
 pub(crate) type IdSet = HashSet<SocketId, BuildHasherDefault<IdHasher>>;
+
+/// A map keyed by session id (random, chosen by the server): the server's clients, looked up
+/// once per message received.
+pub(crate) type SidMap<V> = HashMap<crate::engineio::Sid, V, BuildHasherDefault<IdHasher>>;
+
+/// A socket's event handlers, looked up by the name in each event received. The names are the
+/// application's: a client chooses only what it looks up, and a lookup cannot make the table
+/// degrade (that takes inserting keys that collide), so the keyed hash is not needed here
+/// either.
+pub(crate) type HandlerMap<V> = HashMap<crate::engineio::Str, V, BuildHasherDefault<IdHasher>>;
 
 /// An odd constant with no structure: the fractional part of the golden ratio.
 const K: u64 = 0x9e37_79b9_7f4a_7c15;

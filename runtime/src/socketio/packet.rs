@@ -88,16 +88,10 @@ pub struct RawArgs {
 impl RawArgs {
     /// Splits a JSON array into its elements.
     pub fn parse(json: Str) -> Result<Self, ParseError> {
-        let items: Vec<&RawValue> =
-            serde_json::from_str(&json).map_err(|_| ParseError::InvalidPayload)?;
-        let base = json.as_ptr() as usize;
-        let ranges = items
-            .iter()
-            .map(|raw| {
-                let start = raw.get().as_ptr() as usize - base;
-                start..start + raw.get().len()
-            })
-            .collect();
+        let mut de = serde_json::Deserializer::from_str(&json);
+        let ranges = serde::Deserializer::deserialize_seq(&mut de, Splitter(json.as_ptr()))
+            .and_then(|ranges| de.end().map(|()| ranges))
+            .map_err(|_| ParseError::InvalidPayload)?;
         Ok(RawArgs { json, ranges })
     }
 
@@ -125,6 +119,27 @@ impl RawArgs {
     pub(crate) fn skip(mut self, n: usize) -> Self {
         self.ranges.drain(..n.min(self.ranges.len()));
         self
+    }
+}
+
+/// Takes a JSON array's elements as they are (each checked to be valid JSON), giving where each
+/// lies in the text that starts at `.0`: no element is copied or collected on the way.
+struct Splitter(*const u8);
+
+impl<'de> serde::de::Visitor<'de> for Splitter {
+    type Value = Vec<Range<usize>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut ranges = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            let start = raw.get().as_ptr() as usize - self.0 as usize;
+            ranges.push(start..start + raw.get().len());
+        }
+        Ok(ranges)
     }
 }
 

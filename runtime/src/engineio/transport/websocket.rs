@@ -200,19 +200,16 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
     let mut writes = 0;
     let mut paced_at = None;
     let started = tokio::time::Instant::now();
+    // Read once: they do not change, and the session's other fields are not touched per batch.
+    let (protocol, b64) = (socket.protocol(), socket.b64());
+    // A close the last poll could not carry (it had packets before it) goes out now. Only a
+    // poll sets it, and none runs any more: this writer holds the queue.
+    if socket.close_pending.swap(false, Ordering::AcqRel) {
+        socket.terminate(CloseReason::ForcedClose);
+    }
     'session: loop {
-        // A close the last poll could not carry (it had packets before it) goes out now.
-        if socket.close_pending.load(Ordering::Relaxed)
-            && socket.close_pending.swap(false, Ordering::AcqRel)
-        {
-            socket.terminate(CloseReason::ForcedClose);
-            break;
-        }
-        if socket.is_terminated() {
-            break;
-        }
         // Everything queued at once: a socket receiving broadcasts faster than it reads them
-        // gets them in one write. `terminate` wakes this wait too.
+        // gets them in one write. `terminate` ends this wait too (`batch.ended`).
         poll_fn(|cx| {
             let mut release = false;
             let drained = socket.queue.poll_drain(cx, &mut batch, &mut release);
@@ -226,6 +223,9 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             drained
         })
         .await;
+        if batch.ended {
+            break;
+        }
         if std::mem::take(&mut batch.woken) {
             // The reader may have left an answer (a pong, a close) for the next flush.
             writer.control_due();
@@ -247,7 +247,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
                     pace(at).await;
                 }
                 writes += 1;
-                writer.push(&socket, &packet);
+                writer.push_as(protocol, b64, &packet);
                 let sent = writer.flush().await;
                 paced_at = Some(tokio::time::Instant::now());
                 if !written(&socket, sent) {
@@ -259,7 +259,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
                 // The last one-packet write gets its moment too.
                 pace(at).await;
             }
-            writer.push(&socket, &packet);
+            writer.push_as(protocol, b64, &packet);
             if writer.is_full() && !written(&socket, writer.flush().await) {
                 break 'session;
             }

@@ -11,7 +11,7 @@
 use super::ws_frame::{FrameBuf, OP_PONG};
 use super::ws_io::{self, ReadIo, WriteIo};
 use super::ws_read::{Control, FrameParser, ReadError, WsMessage};
-use crate::engineio::packet::Packet;
+use crate::engineio::packet::{Packet, ProtocolVersion};
 use crate::engineio::socket::EngineSocket;
 use bytes::{Buf, BytesMut};
 use hyper::upgrade::Upgraded;
@@ -260,8 +260,13 @@ impl WsWriter {
 
     /// Adds `packet`'s frame, in `socket`'s protocol.
     pub(crate) fn push(&mut self, socket: &EngineSocket, packet: &Packet) {
-        self.buf
-            .push_packet(socket.protocol(), socket.b64(), packet);
+        self.push_as(socket.protocol(), socket.b64(), packet);
+    }
+
+    /// Adds `packet`'s frame in `protocol` (`b64`: a v3 client that takes binary only as
+    /// base64), for a writer that read them from its session once.
+    pub(crate) fn push_as(&mut self, protocol: ProtocolVersion, b64: bool, packet: &Packet) {
+        self.buf.push_packet(protocol, b64, packet);
     }
 
     /// Writes out what is gathered, the reader's answers first.
