@@ -10,7 +10,7 @@ use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
 use crate::socket::Socket;
 use crate::socket::SocketId;
-use crate::socket::id_hash::IdMap;
+use crate::socket::id_hash::OrderedIdMap;
 use crate::socketio::packet::PacketType;
 use crate::socketio::{Args, EncodedPacket, encode};
 use crate::typed::{EmitTarget, EventError, Events, Extensions, Untyped};
@@ -132,7 +132,7 @@ pub(crate) struct NamespaceInner {
     pub(crate) name: Str,
     /// This namespace, for the handles it gives out (`RemoteSocket`).
     me: Weak<NamespaceInner>,
-    sockets: RwLock<IdMap<Member>>,
+    sockets: RwLock<OrderedIdMap<Member>>,
     adapter: OnceLock<Arc<dyn Adapter>>,
     pub(crate) hooks: Arc<Hooks>,
     ack_ids: AtomicU64,
@@ -205,7 +205,7 @@ impl NamespaceInner {
         self.sockets
             .write()
             .expect("sockets lock")
-            .remove(&socket.id());
+            .swap_remove(&socket.id());
     }
 
     /// A client's `CONNECT`: runs the middlewares, then admits the socket or refuses it.
