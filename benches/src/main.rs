@@ -46,7 +46,10 @@ async fn main() {
                     eprintln!("skipping {}: it did not start", spec.name);
                     continue;
                 };
-                let outcome = scenario.run(&server).await;
+                let outcome = stats::Outcome {
+                    rep,
+                    ..scenario.run(&server).await
+                };
                 eprintln!(
                     "rep {rep} · {} · {}: {}",
                     scenario.label(),

@@ -20,6 +20,8 @@ pub struct Outcome {
     /// CPU used by the server and by this generator, as a share of one core.
     pub server_cpu: f64,
     pub generator_cpu: f64,
+    /// The repetition it belongs to, to pair it with `bare`'s run of the same repetition.
+    pub rep: usize,
 }
 
 impl Outcome {
@@ -50,8 +52,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     quantile(&v, 0.5)
 }
 
-/// The Markdown table: medians over repetitions, ratios to `bare` (and to `socketioxide` when
-/// it ran).
+/// The Markdown table: medians over repetitions, and two ratios to `bare`: of the medians, and
+/// the median of each repetition's ratio. The second pairs runs made a minute apart, so a slow
+/// or fast phase of the machine that lasts longer than one repetition cancels out of it.
 pub fn table(
     scenarios: &[Scenario],
     specs: &[Spec],
@@ -60,11 +63,11 @@ pub fn table(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| scenario | server | rate (median) | × bare | p50 µs | p99 µs | p99.9 µs | RSS/conn KiB | lost | server CPU | generator CPU |"
+        "| scenario | server | rate (median) | × bare | × bare, paired | p50 µs | p99 µs | p99.9 µs | RSS/conn KiB | lost | server CPU | generator CPU |"
     );
     let _ = writeln!(
         out,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for (si, scenario) in scenarios.iter().enumerate() {
         let med = |name: &str, f: &dyn Fn(&Outcome) -> f64| {
@@ -73,6 +76,7 @@ pub fn table(
                 .map(|v| median(v.iter().map(f).collect()))
         };
         let bare = med("bare", &|o| o.rate);
+        let bare_runs = results.get(&(si, "bare".to_owned()));
         for spec in specs {
             let Some(runs) = results.get(&(si, spec.name.clone())) else {
                 continue;
@@ -80,6 +84,19 @@ pub fn table(
             let m = |f: &dyn Fn(&Outcome) -> f64| median(runs.iter().map(f).collect());
             let rate = m(&|o| o.rate);
             let ratio = bare.map_or("–".into(), |b| format!("{:.2}", rate / b));
+            let paired = bare_runs
+                .map(|bare_runs| {
+                    median(
+                        runs.iter()
+                            .filter_map(|o| {
+                                let b = bare_runs.iter().find(|b| b.rep == o.rep)?;
+                                Some(o.rate / b.rate)
+                            })
+                            .collect(),
+                    )
+                })
+                .filter(|r| r.is_finite())
+                .map_or("–".into(), |r| format!("{r:.2}"));
             let rss = runs[0]
                 .rss_per_conn_kib
                 .map(|_| format!("{:.1}", m(&|o| o.rss_per_conn_kib.unwrap_or(f64::NAN))))
@@ -87,12 +104,13 @@ pub fn table(
             let lost: u64 = runs.iter().map(|o| o.lost).sum();
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.0} {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {:.0}% | {:.0}% |",
+                "| {} | {} | {:.0} {} | {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {:.0}% | {:.0}% |",
                 scenario.label(),
                 spec.name,
                 rate,
                 scenario.unit(),
                 ratio,
+                paired,
                 m(&|o| o.p50_us),
                 m(&|o| o.p99_us),
                 m(&|o| o.p999_us),
