@@ -1,6 +1,6 @@
 //! [`Namespace`]: a channel of the server, with its sockets, middlewares and adapter.
 
-use crate::adapter::{Adapter, BroadcastFlags, IntoRooms, LocalNamespace, Room};
+use crate::adapter::{Adapter, BroadcastFlags, IntoRooms, LocalNamespace, RestoredSession, Room};
 use crate::broadcast::BroadcastOperator;
 use crate::client::Client;
 use crate::engineio::Str;
@@ -211,40 +211,55 @@ impl NamespaceInner {
     /// A client's `CONNECT`: runs the middlewares, then admits the socket or refuses it.
     pub(crate) async fn connect(self: Arc<Self>, client: Arc<Client>, auth: serde_json::Value) {
         let recovery = self.connection_state_recovery();
-        // A client coming back with its private id and the offset of the last packet it got.
-        let restored = match (&recovery, &auth["pid"], &auth["offset"]) {
-            (Some(_), serde_json::Value::String(pid), serde_json::Value::String(offset)) => self
-                .adapter()
-                .restore_session(pid, offset)
-                .await
-                .map(|session| (session, offset.clone())),
+        // A client coming back with its private id and, if it received an event, the offset
+        // of the last one.
+        let presented = match &auth["offset"] {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(offset) => Ok(Some(offset.as_str())),
+            _ => Err(()),
+        };
+        let restored = match (&recovery, &auth["pid"], presented) {
+            (Some(_), serde_json::Value::String(pid), Ok(offset)) => {
+                self.adapter().restore_session(pid, offset).await
+            }
             _ => None,
         };
         let skip_middlewares =
             restored.is_some() && recovery.as_ref().is_some_and(|r| r.skip_middlewares);
         let (socket, restored) = match restored {
-            Some((session, offset)) => {
+            Some(RestoredSession {
+                session,
+                resume_after,
+            }) => {
                 tracing::debug!(sid = %session.sid, nsp = %self.name, "connection state recovered");
                 let identity = Identity {
                     id: session.sid,
                     pid: Some(session.pid),
                     recovered: true,
+                    since: session.since,
+                    presented: session.presented,
                 };
                 let socket =
                     Socket::new(self.clone(), client.clone(), auth, session.data, identity);
-                (socket, Some((session.rooms, offset)))
+                (socket, Some((session.rooms, resume_after)))
             }
             None => {
                 let data = self.server.upgrade().map_or_else(
                     || Box::new(Extensions::new()) as Box<dyn std::any::Any + Send>,
                     |s| (s.new_data)(),
                 );
+                let presented = match (&recovery, &auth["offset"]) {
+                    (Some(_), serde_json::Value::String(o)) => Some(Str::from(o.as_str())),
+                    _ => None,
+                };
                 let identity = Identity {
                     id: crate::socket::socket_id(&self.name, client.engine()),
                     pid: recovery
                         .is_some()
                         .then(|| Str::from(crate::engineio::Sid::random().as_str())),
                     recovered: false,
+                    since: None,
+                    presented,
                 };
                 let data = Arc::new(std::sync::Mutex::new(data));
                 (
@@ -316,13 +331,14 @@ impl NamespaceInner {
         };
         match restored {
             // Rooms joined and missed packets replayed as one step with respect to broadcasts.
-            Some((rooms, offset)) => {
+            Some((rooms, resume_after)) => {
                 self.adapter()
-                    .join_restored(&socket.id(), &rooms, &offset, &mut attach)
+                    .join_restored(&socket.id(), &rooms, &resume_after, &mut attach)
             }
             None => {
-                attach();
-                self.adapter().add_all(&socket.id(), &[socket.id()]);
+                if let Some(since) = self.adapter().join_new(&socket.id(), &mut attach) {
+                    socket.set_since(since);
+                }
             }
         }
         tracing::debug!(sid = %socket.id(), nsp = %self.name, "socket connected");
@@ -338,6 +354,10 @@ pub(crate) struct Identity {
     pub(crate) id: SocketId,
     pub(crate) pid: Option<Str>,
     pub(crate) recovered: bool,
+    /// Where its session began in the adapter's log (a restored one's, or set once joined).
+    pub(crate) since: Option<Str>,
+    /// The offset the client presented for a session that could not be resumed.
+    pub(crate) presented: Option<Str>,
 }
 
 impl LocalNamespace for NamespaceInner {
@@ -424,6 +444,12 @@ impl LocalNamespace for NamespaceInner {
         self.server
             .upgrade()
             .and_then(|s| s.config.connection_state_recovery.clone())
+    }
+
+    fn liveness_timeout(&self) -> Duration {
+        self.server.upgrade().map_or(Duration::from_secs(45), |s| {
+            s.config.engine.ping_interval + s.config.engine.ping_timeout
+        })
     }
 
     fn disconnect(&self, targets: &[SocketId], close: bool) {

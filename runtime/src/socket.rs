@@ -143,6 +143,10 @@ pub(crate) struct SocketInner {
     pid: Option<Str>,
     /// Whether this socket is a restored session.
     recovered: bool,
+    /// Where its recovery session began in the adapter's log.
+    since: std::sync::OnceLock<Str>,
+    /// The offset its client presented for a session that could not be resumed.
+    presented: Option<Str>,
 }
 
 /// A client connected to a namespace. Cheap to clone: clones are the same socket.
@@ -216,6 +220,11 @@ impl Socket {
             data,
             pid: identity.pid,
             recovered: identity.recovered,
+            since: identity
+                .since
+                .map(std::sync::OnceLock::from)
+                .unwrap_or_default(),
+            presented: identity.presented,
         }))
     }
 }
@@ -260,6 +269,10 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
 
     pub(crate) fn pid(&self) -> Option<&Str> {
         self.0.pid.as_ref()
+    }
+
+    pub(crate) fn set_since(&self, since: Str) {
+        let _ = self.0.since.set(since);
     }
 
     /// Whether the socket is still in its namespace.
@@ -587,6 +600,8 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
                 pid: pid.clone(),
                 rooms: adapter.socket_rooms(&self.0.id).into_iter().collect(),
                 data: self.0.data.clone(),
+                since: self.0.since.get().cloned(),
+                presented: self.0.presented.clone(),
             });
         }
         self.0.ns.remove(&me);

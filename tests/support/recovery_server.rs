@@ -9,7 +9,8 @@
 //! - `flood(n)`: `n` broadcasts `seq(k)`, `k` counting up across calls;
 //! - `mw(name)` → how many times the middleware ran for clients named `name`.
 //!
-//! Every socket gets `welcome` on connection, so that its client holds an offset.
+//! Every socket gets `welcome` on connection, so that its client holds an offset, unless its
+//! auth has `quiet: true` (a client that receives no event before it drops).
 
 use crate::server::TestServer;
 use socketry::engineio::EngineIoConfig;
@@ -46,7 +47,9 @@ pub async fn start(recovery: ConnectionStateRecovery) -> TestServer {
         let io = io2.clone();
         let runs = runs.clone();
         async move {
-            let _ = socket.emit("welcome", &socket.recovered());
+            if socket.handshake().auth["quiet"] != true {
+                let _ = socket.emit("welcome", &socket.recovered());
+            }
             handlers(&socket, &io, &runs);
         }
     });

@@ -1,10 +1,11 @@
 //! The in-memory adapter: rooms in two maps, broadcasts to this node's sockets only.
 
 use super::{
-    AckResponses, Adapter, BoxFuture, BroadcastOptions, LocalNamespace, PersistedSession, Room,
-    SessionLog,
+    AckResponses, Adapter, BoxFuture, BroadcastOptions, LocalNamespace, PersistedSession,
+    RestoredSession, Room, SessionLog,
 };
 use crate::ack::AckError;
+use crate::engineio::Str;
 use crate::remote::RemoteSocket;
 use crate::socket::SocketId;
 use crate::socket::id_hash::{IdMap, IdSet};
@@ -47,7 +48,7 @@ impl MemoryAdapter {
     pub fn new(nsp: Arc<dyn LocalNamespace>) -> Self {
         let recovery = nsp
             .connection_state_recovery()
-            .map(|config| Arc::new(Mutex::new(SessionLog::new(config))));
+            .map(|config| Arc::new(Mutex::new(SessionLog::new(config, nsp.liveness_timeout()))));
         if let Some(log) = &recovery {
             prune_in_background(Arc::downgrade(log));
         }
@@ -215,10 +216,14 @@ impl Adapter for MemoryAdapter {
 
     fn broadcast(&self, packet: &EncodedPacket, opts: &BroadcastOptions) {
         if packet.recoverable
-            && !opts.flags.volatile
             && let Some(mut log) = self.log()
         {
-            let packet = log.append(packet, opts, Instant::now());
+            // Logged and delivered under the log's lock: in the log's order on every socket.
+            let packet = if opts.flags.volatile {
+                log.mark(packet, opts, Instant::now())
+            } else {
+                log.append(packet, opts, Instant::now())
+            };
             self.deliver(&packet, opts);
             return;
         }
@@ -285,7 +290,20 @@ impl Adapter for MemoryAdapter {
         }
     }
 
-    fn restore_session(&self, pid: &str, offset: &str) -> BoxFuture<Option<PersistedSession>> {
+    fn join_new(&self, sid: &SocketId, attach: &mut dyn FnMut()) -> Option<Str> {
+        // Held while the socket becomes reachable: a packet logged before its position is not
+        // delivered to it, one logged after is.
+        let log = self.log();
+        attach();
+        self.add_all(sid, std::slice::from_ref(sid));
+        log.map(|log| log.position())
+    }
+
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: Option<&str>,
+    ) -> BoxFuture<Option<RestoredSession>> {
         let session = self
             .log()
             .and_then(|mut log| log.take(pid, offset, Instant::now()));
@@ -296,7 +314,7 @@ impl Adapter for MemoryAdapter {
         &self,
         sid: &SocketId,
         rooms: &[Room],
-        offset: &str,
+        resume_after: &str,
         attach: &mut dyn FnMut(),
     ) {
         // Held from before the socket is reachable until its missed packets are written.
@@ -306,7 +324,7 @@ impl Adapter for MemoryAdapter {
         let Some(log) = log else {
             return;
         };
-        let missed = log.missed(rooms, offset);
+        let missed = log.missed(rooms, resume_after);
         if missed.gap {
             // Only when the bounds dropped packets while the middlewares ran.
             tracing::warn!(%sid, "some missed packets were dropped before the session was restored");

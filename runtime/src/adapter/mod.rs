@@ -54,6 +54,23 @@ pub struct PersistedSession {
     pub rooms: Vec<Room>,
     /// The socket's data, as it was (the same value, not a copy).
     pub data: SocketData,
+    /// The adapter's position when the session began ([`Adapter::join_new`]): the packets
+    /// before it were not for this session, and no earlier offset is one of its resume points.
+    pub since: Option<Str>,
+    /// The offset the client presented when the session began, when it could not be resumed
+    /// from it (an offset of an earlier session). The stock client presents it again until an
+    /// event gives it a new one; then it means the same as no offset.
+    pub presented: Option<Str>,
+}
+
+/// A session given back by [`Adapter::restore_session`], and the point to replay from.
+#[derive(Debug)]
+pub struct RestoredSession {
+    /// The session as it was persisted.
+    pub session: PersistedSession,
+    /// The position the client has seen everything up to: the packets after it are replayed
+    /// ([`Adapter::join_restored`]).
+    pub resume_after: Str,
 }
 
 impl std::fmt::Debug for PersistedSession {
@@ -147,6 +164,12 @@ pub trait LocalNamespace: Send + Sync + 'static {
     fn connection_state_recovery(&self) -> Option<crate::ConnectionStateRecovery> {
         None
     }
+    /// How long a connection that died may go unnoticed: the ping interval plus the ping
+    /// timeout. A packet sent longer ago than that before a disconnection was seen reached its
+    /// client, or went to a connection already known to be gone.
+    fn liveness_timeout(&self) -> Duration {
+        Duration::from_secs(45)
+    }
 }
 
 /// Rooms and broadcasts of one namespace.
@@ -197,24 +220,40 @@ pub trait Adapter: Send + Sync + 'static {
     fn server_count(&self) -> BoxFuture<usize> {
         Box::pin(std::future::ready(1))
     }
+    /// Admits a new socket: runs `attach` (which makes it reachable and answers its CONNECT)
+    /// and joins it to its own room. With connection state recovery on, returns the position
+    /// it began at ([`PersistedSession::since`]), taken so that every packet logged after it
+    /// either reached the socket live or is replayed to it after a drop.
+    fn join_new(&self, sid: &SocketId, attach: &mut dyn FnMut()) -> Option<Str> {
+        attach();
+        self.add_all(sid, std::slice::from_ref(sid));
+        None
+    }
     /// Keeps a session whose connection dropped, for connection state recovery. Called while
     /// the socket is still in its rooms.
     fn persist_session(&self, _session: PersistedSession) {}
-    /// Takes back the session `pid`, if it is still kept and the client's `offset` allows
-    /// resuming without a gap; a session is given back once.
-    fn restore_session(&self, _pid: &str, _offset: &str) -> BoxFuture<Option<PersistedSession>> {
+    /// Takes back the session `pid`, if it is still kept and `offset` is one of its own resume
+    /// points from which nothing it may have missed was dropped; a session is given back once.
+    /// No offset (a client that received no event yet) resumes from where the session began.
+    /// An offset issued to another session, or not issued at all, gives nothing back.
+    fn restore_session(
+        &self,
+        _pid: &str,
+        _offset: Option<&str>,
+    ) -> BoxFuture<Option<RestoredSession>> {
         Box::pin(std::future::ready(None))
     }
     /// Admits a socket whose session was restored: runs `attach` (which makes it reachable and
     /// answers its CONNECT), joins it to `rooms`, and delivers to it every packet after
-    /// `offset` that those rooms selected, oldest first. A packet broadcast concurrently must
-    /// reach it exactly once: either replayed here or delivered live, never both or neither
-    /// (the in-memory adapter runs all of this under the lock its recoverable broadcasts take).
+    /// `resume_after` that those rooms selected, oldest first. A packet broadcast concurrently
+    /// must reach it exactly once: either replayed here or delivered live, never both or
+    /// neither (the in-memory adapter runs all of this under the lock its recoverable
+    /// broadcasts take).
     fn join_restored(
         &self,
         sid: &SocketId,
         rooms: &[Room],
-        _offset: &str,
+        _resume_after: &str,
         attach: &mut dyn FnMut(),
     ) {
         attach();
