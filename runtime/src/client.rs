@@ -27,10 +27,15 @@ pub(crate) struct Client {
     /// The `connect_timeout` timer, stopped once a namespace is joined (as the reference clears
     /// it) rather than left to hold a task and a timer for the rest of its delay.
     connect_timer: Mutex<Option<tokio::task::AbortHandle>>,
+    max_attachments: usize,
 }
 
 impl Client {
-    pub(crate) fn new(engine: Arc<EngineSocket>, server: Weak<ServerInner>) -> Arc<Self> {
+    pub(crate) fn new(
+        engine: Arc<EngineSocket>,
+        server: Weak<ServerInner>,
+        max_attachments: usize,
+    ) -> Arc<Self> {
         Arc::new(Client {
             engine,
             sockets: Mutex::default(),
@@ -38,6 +43,7 @@ impl Client {
             partial: Mutex::default(),
             server,
             connect_timer: Mutex::default(),
+            max_attachments,
         })
     }
 
@@ -90,7 +96,7 @@ impl Client {
         if self.partial.lock().expect("partial lock").is_some() {
             return self.on_parse_error(ParseError::UnexpectedText);
         }
-        let packet = match Packet::decode(text) {
+        let packet = match Packet::decode_with(text, self.max_attachments) {
             Ok(p) => p,
             Err(e) => return self.on_parse_error(e),
         };

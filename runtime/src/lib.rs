@@ -63,7 +63,7 @@ pub use server::{DynamicNamespace, Server, ServerConfig};
 pub use socket::{
     DataGuard, DisconnectReason, EmitError, Handshake, Socket, SocketId, SocketTimeout,
 };
-pub use socketio::Args;
+pub use socketio::{Args, Value};
 pub use typed::{Ack, EventError, Extensions, Untyped};
 
 #[doc = include_str!("../docs/events.md")]

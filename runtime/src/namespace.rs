@@ -549,9 +549,31 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static>
         self.0.adapter()
     }
 
-    /// The rooms that have sockets.
+    /// The rooms that have sockets on this node (each socket's own room, named by its id,
+    /// among them).
     pub fn rooms(&self) -> HashSet<Room> {
         self.0.adapter().rooms()
+    }
+
+    /// How many sockets of this node are in `room`, without building their handles.
+    ///
+    /// ```
+    /// # use socketry::Server;
+    /// # let io = Server::new(Default::default());
+    /// io.of("/").on_connection(|socket| async move {
+    ///     socket.join("lobby");
+    ///     let here = socket.namespace().room_size("lobby");
+    ///     let _ = socket.emit("welcome", &here);
+    /// });
+    /// ```
+    pub fn room_size(&self, room: &str) -> usize {
+        self.0.adapter().room_size(&Str::from(room))
+    }
+
+    /// Every room with sockets on this node, with how many (each socket's own room among
+    /// them, with 1).
+    pub fn room_sizes(&self) -> std::collections::HashMap<Room, usize> {
+        self.0.adapter().room_sizes()
     }
 
     /// A broadcast to every socket of the namespace.

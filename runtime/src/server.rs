@@ -34,6 +34,10 @@ pub struct ServerConfig {
     pub ack_timeout: Duration,
     /// Connection state recovery: off (`None`) by default, as in the reference.
     pub connection_state_recovery: Option<crate::ConnectionStateRecovery>,
+    /// The most binary attachments one packet from a client may announce; a packet announcing
+    /// more closes its connection as invalid. Default 10 (the reference parser's
+    /// `maxAttachments`).
+    pub max_attachments: usize,
     pub(crate) adapter: AdapterFactory,
 }
 
@@ -44,6 +48,7 @@ impl Default for ServerConfig {
             connect_timeout: Duration::from_secs(45),
             ack_timeout: Duration::from_secs(5),
             connection_state_recovery: None,
+            max_attachments: crate::socketio::packet::MAX_ATTACHMENTS,
             adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
         }
     }
@@ -56,6 +61,7 @@ impl fmt::Debug for ServerConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("ack_timeout", &self.ack_timeout)
             .field("connection_state_recovery", &self.connection_state_recovery)
+            .field("max_attachments", &self.max_attachments)
             .finish_non_exhaustive()
     }
 }
@@ -68,9 +74,33 @@ impl ServerConfig {
         self
     }
 
-    /// Sets the Engine.IO options.
-    pub fn engine(mut self, engine: EngineIoConfig) -> Self {
+    /// Sets the Engine.IO options. Socket.IO stays at `/socket.io/` unless `engine` sets a
+    /// path of its own ([`EngineIoConfig::path`] or [`path`](Self::path)).
+    ///
+    /// ```
+    /// use socketry::ServerConfig;
+    /// use socketry::engineio::EngineIoConfig;
+    /// use std::time::Duration;
+    ///
+    /// let config = ServerConfig::default()
+    ///     .engine(EngineIoConfig::default().ping_interval(Duration::from_secs(10)));
+    /// assert_eq!(config.engine.path, "/socket.io");
+    /// ```
+    pub fn engine(mut self, mut engine: EngineIoConfig) -> Self {
+        if !engine.path_set {
+            engine.path = self.engine.path;
+        }
         self.engine = engine;
+        self
+    }
+    /// Sets the path Socket.IO is served at (`path` in the reference). Default `/socket.io`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.engine = self.engine.path(path);
+        self
+    }
+    /// Sets [`max_attachments`](Self::max_attachments).
+    pub fn max_attachments(mut self, n: usize) -> Self {
+        self.max_attachments = n;
         self
     }
     /// Sets [`connect_timeout`](Self::connect_timeout).
@@ -189,7 +219,11 @@ impl EngineHandler for Bridge {
         let Some(server) = self.0.upgrade() else {
             return;
         };
-        let client = Client::new(socket.clone(), self.0.clone());
+        let client = Client::new(
+            socket.clone(),
+            self.0.clone(),
+            server.config.max_attachments,
+        );
         server
             .clients
             .write()

@@ -271,6 +271,24 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         self.0.pid.as_ref()
     }
 
+    /// The namespace this socket is in, to emit to all of it or to rooms the sender is in too
+    /// (`io.of(socket.nsp)` in the reference), without capturing the server in a handler.
+    /// Its inter-server events are untyped: the socket does not know them.
+    ///
+    /// ```
+    /// # use socketry::Server;
+    /// # let io = Server::new(Default::default());
+    /// io.of("/").on_connection(|socket| async move {
+    ///     socket.on("shout", |socket, args, _| async move {
+    ///         // Everyone in the namespace, the sender included.
+    ///         let _ = socket.namespace().emit("shout", &args);
+    ///     });
+    /// });
+    /// ```
+    pub fn namespace(&self) -> crate::Namespace<C, S, Untyped, D> {
+        crate::Namespace::from_inner(self.0.ns.clone())
+    }
+
     pub(crate) fn set_since(&self, since: Str) {
         let _ = self.0.since.set(since);
     }

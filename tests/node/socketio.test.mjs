@@ -87,6 +87,25 @@ for (const transports of [["polling"], ["websocket"], ["polling", "websocket"]])
       socket.disconnect();
     });
 
+    it("re-emits dynamic values with their binary and key order; null is an argument", T, async () => {
+      const socket = await connect("/", { transports });
+      const echo = once(socket, "values");
+      const obj = { z: 1, a: { bin: Buffer.from([7]) }, m: [Buffer.from([8, 9]), null] };
+      const answer = await emitAck(socket, "values", "a", obj, Buffer.from([5]));
+      const [o, b] = await echo;
+      assert.deepEqual(Object.keys(o), ["z", "a", "m"]);
+      assert.deepEqual([...o.a.bin], [7]);
+      assert.deepEqual([...o.m[0]], [8, 9]);
+      assert.equal(o.m[1], null);
+      assert.deepEqual([...b], [5]);
+      assert.deepEqual([...answer.bin], [7]);
+      const nul = once(socket, "null");
+      const acked = await new Promise((resolve) => socket.emit("null", (...a) => resolve(a)));
+      assert.deepEqual(acked, [null]);
+      assert.deepEqual(await nul, [null]);
+      socket.disconnect();
+    });
+
     it("answers acknowledgements, with several arguments", T, async () => {
       const socket = await connect("/", { transports });
       const args = await new Promise((resolve) => socket.emit("ack", 1, "two", [3], (...a) => resolve(a)));
@@ -364,6 +383,10 @@ describe("disconnection", () => {
     ["a wrong attachment count", ['451-["echo",{"_placeholder":true,"num":1}]', Buffer.from([1])]],
     ["binary data without a binary packet", [Buffer.from([1, 2])]],
     ["an event name that is not a string", ['42[{"a":1}]']],
+    ["a binary event announcing 0 attachments", ['450-1["ack","x"]']],
+    ["a binary ack announcing 0 attachments", ['460-1["x"]']],
+    ["an attachment count that is not a number", ['45x-["echo",{"_placeholder":true,"num":0}]']],
+    ["more attachments than max_attachments (10)", ['4511-["echo"]']],
   ]) {
     it(`parse error on ${what}`, T, async () => {
       const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);

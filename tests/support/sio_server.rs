@@ -84,6 +84,22 @@ fn main_handlers(io: &Server, socket: &Socket) {
             let _ = ack.send(&args);
         }
     });
+    // The arguments after the first, re-emitted as dynamic values, and the first (a key)
+    // looked up in the second as the acknowledgement: binary and key order kept.
+    socket.on("values", |s, args, ack| async move {
+        let _ = s.emit("values", &args.slice(1..));
+        let values: Vec<socketry::Value> = args.iter().collect();
+        let key = values.first().and_then(|k| k.as_str()).unwrap_or_default();
+        if let Some(ack) = ack {
+            let _ = ack.send(&values.get(1).map(|v| v[key].clone()));
+        }
+    });
+    socket.on("null", |s, _, ack| async move {
+        let _ = s.emit("null", &serde_json::Value::Null);
+        if let Some(ack) = ack {
+            let _ = ack.send(&socketry::Value::Null);
+        }
+    });
     socket.on("typed", |_, args, ack| async move {
         let answer = match args.deserialize::<(String, u32)>() {
             Ok((name, n)) => serde_json::json!({ "ok": format!("{name}:{}", n * 2) }),

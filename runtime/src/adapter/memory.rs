@@ -199,6 +199,16 @@ impl Adapter for MemoryAdapter {
         st.rooms.keys().cloned().collect()
     }
 
+    fn room_size(&self, room: &Room) -> usize {
+        let st = self.state.read().expect("rooms lock");
+        st.rooms.get(room).map_or(0, |m| m.len())
+    }
+
+    fn room_sizes(&self) -> HashMap<Room, usize> {
+        let st = self.state.read().expect("rooms lock");
+        st.rooms.iter().map(|(r, m)| (r.clone(), m.len())).collect()
+    }
+
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
         let st = self.state.read().expect("rooms lock");
         if opts.rooms.is_empty() {
@@ -414,6 +424,14 @@ mod tests {
         assert_eq!(sel(&["y"], &["x"]), vec![ids[1].clone()]);
         assert_eq!(sel(&[], &["y", "z"]), vec![ids[3].clone()]);
         assert_eq!(a.socket_rooms(&ids[0]).len(), 2);
+        assert_eq!(
+            (a.room_size(&room("y")), a.room_size(&room("none"))),
+            (2, 0)
+        );
+        assert_eq!(
+            a.room_sizes(),
+            HashMap::from([(room("x"), 1), (room("y"), 2), (room("z"), 1)])
+        );
 
         // Broadcasts reach the same sockets, each once.
         let packet = crate::socketio::encode::control(

@@ -189,6 +189,24 @@ pub trait Adapter: Send + Sync + 'static {
     fn socket_rooms(&self, id: &SocketId) -> HashSet<Room>;
     /// Every room with at least one socket of this node.
     fn rooms(&self) -> HashSet<Room>;
+    /// How many sockets of this node are in `room`.
+    fn room_size(&self, room: &Room) -> usize {
+        self.local_sockets(&BroadcastOptions {
+            rooms: vec![room.clone()],
+            ..Default::default()
+        })
+        .len()
+    }
+    /// Every room with sockets of this node, with how many.
+    fn room_sizes(&self) -> std::collections::HashMap<Room, usize> {
+        self.rooms()
+            .into_iter()
+            .map(|r| {
+                let n = self.room_size(&r);
+                (r, n)
+            })
+            .collect()
+    }
     /// The sockets of this node that `opts` selects.
     fn local_sockets(&self, opts: &BroadcastOptions) -> Vec<SocketId>;
 

@@ -150,6 +150,8 @@ pub struct EngineIoConfig {
     pub close_timeout: Duration,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) cors: Option<tower_http::cors::CorsLayer>,
+    /// Whether [`path`](Self::path) was set: a Socket.IO server keeps its own path otherwise.
+    pub(crate) path_set: bool,
 }
 
 impl Default for EngineIoConfig {
@@ -171,6 +173,7 @@ impl Default for EngineIoConfig {
             close_timeout: Duration::from_secs(30),
             allow_request: None,
             cors: None,
+            path_set: false,
         }
     }
 }
@@ -205,6 +208,7 @@ impl EngineIoConfig {
             path.pop();
         }
         self.path = path;
+        self.path_set = true;
         self
     }
     /// Sets [`ping_interval`](Self::ping_interval).

@@ -2,6 +2,7 @@
 
 use super::binary;
 use super::packet::RawArgs;
+use super::value::Value;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::ser::SerializeTuple;
@@ -149,6 +150,68 @@ impl Args {
     }
 }
 
+impl Args {
+    /// Every argument as a [`Value`], binary data where the client put it.
+    ///
+    /// ```
+    /// use socketry::{Args, Value};
+    ///
+    /// let args = Args::from_json(r#"["room", {"text": "hi"}, 3]"#).unwrap();
+    /// let rest: Args = args.iter().skip(1).collect(); // re-emitted without the room
+    /// assert_eq!(rest.len(), 2);
+    /// assert_eq!(rest.get::<Value>(0).unwrap()["text"].as_str(), Some("hi"));
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Value> + '_ {
+        // What arrived was checked on arrival (JSON, placeholders that name an attachment), so
+        // reading it as a `Value` cannot fail.
+        (0..self.len()).map(|i| self.get::<Value>(i).unwrap_or_default())
+    }
+
+    /// Arguments `range` of these, with the binary data they hold (and no other).
+    pub fn slice(&self, range: impl std::ops::RangeBounds<usize>) -> Args {
+        use std::ops::Bound;
+        let start = match range.start_bound() {
+            Bound::Included(&n) => n,
+            Bound::Excluded(&n) => n + 1,
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(&n) => n + 1,
+            Bound::Excluded(&n) => n,
+            Bound::Unbounded => self.len(),
+        }
+        .min(self.len());
+        self.iter()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect()
+    }
+}
+
+impl FromIterator<Value> for Args {
+    /// Arguments made of values: their binary data becomes the attachments.
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
+        let mut json = Vec::from(*b"[");
+        let mut attachments = Vec::new();
+        for (i, v) in iter.into_iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            let mut ser = serde_json::Serializer::with_formatter(
+                &mut json,
+                binary::PlaceholderFormatter {
+                    attachments: &mut attachments,
+                },
+            );
+            serde::Serialize::serialize(&v, &mut ser).expect("a Value is JSON with bytes");
+        }
+        json.push(b']');
+        let text = String::from_utf8(json).expect("JSON is UTF-8");
+        let raw = RawArgs::parse(text.into()).expect("an array of JSON values");
+        Args::new(raw, attachments)
+    }
+}
+
 impl serde::Serialize for Args {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error;
@@ -185,6 +248,42 @@ mod tests {
         assert!(args.deserialize::<(u8, String)>().is_err());
         let values: Vec<serde_json::Value> = args.deserialize().unwrap();
         assert_eq!(values.len(), 3);
+    }
+
+    #[test]
+    fn values_keep_binary_through_iteration_slicing_and_building() {
+        let raw = RawArgs::parse(
+            r#"["a",{"z":1,"f":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0}]"#
+                .into(),
+        )
+        .unwrap();
+        let args = Args::new(
+            raw,
+            vec![Bytes::from_static(&[1]), Bytes::from_static(&[2, 2])],
+        );
+        let values: Vec<Value> = args.iter().collect();
+        assert_eq!(
+            values[1]["f"].as_bytes().unwrap(),
+            &Bytes::from_static(&[2, 2])
+        );
+        assert_eq!(values[2].as_bytes().unwrap(), &Bytes::from_static(&[1]));
+        let rest = args.slice(1..);
+        assert_eq!(rest.len(), 2);
+        assert_eq!(
+            rest.json(0),
+            Some(r#"{"z":1,"f":{"_placeholder":true,"num":0}}"#)
+        );
+        assert_eq!(
+            rest.attachments(),
+            [Bytes::from_static(&[2, 2]), Bytes::from_static(&[1])]
+        );
+        assert_eq!(args.slice(..1).attachments(), [] as [Bytes; 0]);
+        assert_eq!(args.slice(5..).len(), 0);
+        let p = crate::socketio::encode::event("/", "e", &rest, None).unwrap();
+        assert_eq!(
+            &*p.text(),
+            r#"52-["e",{"z":1,"f":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":1}]"#
+        );
     }
 
     #[test]

@@ -177,6 +177,9 @@ enum Shape {
 
 fn shape<T: Serialize + ?Sized>(value: &T) -> Shape {
     match value.serialize(probe::Probe) {
+        // A JSON `null` (`Value::Null`) serializes as a unit too, but is an argument: only `()`
+        // itself means none.
+        Err(probe::Found(Shape::Unit)) if std::any::type_name::<T>() != "()" => Shape::Other,
         Err(probe::Found(shape)) => shape,
         Ok(()) => Shape::Other,
     }
@@ -328,6 +331,10 @@ mod tests {
         assert_eq!(e!(&(1,)), r#"2["ev",1]"#);
         assert_eq!(e!(&vec![1, 2]), r#"2["ev",[1,2]]"#);
         assert_eq!(e!(&"x"), r#"2["ev","x"]"#);
+        // `null` is an argument like any other; only `()` is none.
+        assert_eq!(e!(&serde_json::Value::Null), r#"2["ev",null]"#);
+        assert_eq!(e!(&None::<u8>), r#"2["ev",null]"#);
+        assert_eq!(e!(&((), 1)), r#"2["ev",null,1]"#);
         let p = event("/chat", "ev", &(Bytes::from_static(b"z"), 2), Some(7)).unwrap();
         assert_eq!(
             &*p.text(),
@@ -352,6 +359,10 @@ mod tests {
         assert_eq!(&*ack("/", 3, &()).unwrap().text(), "33[]");
         assert_eq!(&*ack("/", 3, &(1, 2)).unwrap().text(), "33[1,2]");
         assert_eq!(&*ack("/x", 3, &"a").unwrap().text(), r#"3/x,3["a"]"#);
+        assert_eq!(
+            &*ack("/", 3, &serde_json::Value::Null).unwrap().text(),
+            "33[null]"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod args;
 pub(crate) mod binary;
 pub(crate) mod encode;
 pub mod packet;
+mod value;
 
 pub use args::{Args, ArgsError};
 pub use encode::{EncodeError, EncodedPacket};
+pub use value::Value;

@@ -20,7 +20,8 @@ pub const RESERVED_EVENTS: &[&str] = &[
     "removeListener",
 ];
 
-/// The most binary attachments one packet may announce (the reference parser's default).
+/// The most binary attachments one packet may announce by default (the reference parser's
+/// `maxAttachments`).
 pub const MAX_ATTACHMENTS: usize = 10;
 
 /// The deepest nesting of JSON arrays and objects accepted (serde_json's own recursion limit,
@@ -211,8 +212,13 @@ pub enum ParseError {
 }
 
 impl Packet {
-    /// Decodes a text message.
+    /// Decodes a text message, with at most [`MAX_ATTACHMENTS`] attachments.
     pub fn decode(text: Str) -> Result<Packet, ParseError> {
+        Self::decode_with(text, MAX_ATTACHMENTS)
+    }
+
+    /// Decodes a text message whose binary packets may announce up to `max_attachments`.
+    pub fn decode_with(text: Str, max_attachments: usize) -> Result<Packet, ParseError> {
         let b = text.as_bytes();
         let kind = b
             .first()
@@ -230,10 +236,14 @@ impl Packet {
             if i == start || i >= b.len() || b[i] != b'-' {
                 return Err(ParseError::IllegalAttachments);
             }
+            // A binary packet announces one attachment at least: `50-[...]` has nothing to wait
+            // for and is refused, like a count that is not a number.
             attachments = text[start..i]
                 .parse::<usize>()
-                .map_err(|_| ParseError::IllegalAttachments)?;
-            if attachments > MAX_ATTACHMENTS {
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(ParseError::IllegalAttachments)?;
+            if attachments > max_attachments {
                 return Err(ParseError::TooManyAttachments);
             }
             i += 1;
@@ -489,6 +499,19 @@ mod tests {
         assert_eq!(decode("5[\"a\"]"), Err(ParseError::IllegalAttachments));
         assert_eq!(decode("5x-[\"a\"]"), Err(ParseError::IllegalAttachments));
         assert_eq!(decode("511-[\"a\"]"), Err(ParseError::TooManyAttachments));
+        assert_eq!(decode("50-1[\"a\"]"), Err(ParseError::IllegalAttachments));
+        assert_eq!(decode("60-1[\"a\"]"), Err(ParseError::IllegalAttachments));
+        assert_eq!(decode("500-[\"a\"]"), Err(ParseError::IllegalAttachments));
+        assert_eq!(decode("5-1-[\"a\"]"), Err(ParseError::IllegalAttachments));
+        assert_eq!(decode("5+1-[\"a\"]"), Err(ParseError::IllegalAttachments));
+        assert_eq!(
+            Packet::decode_with(Str::from("53-[\"a\"]"), 2),
+            Err(ParseError::TooManyAttachments)
+        );
+        assert_eq!(
+            Packet::decode_with(Str::from("53-[\"a\"]"), 3).map(|p| p.attachments),
+            Ok(3)
+        );
         assert_eq!(decode("4[1]"), Err(ParseError::InvalidPayload));
     }
 
