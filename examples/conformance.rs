@@ -16,9 +16,7 @@
 //! cargo run --example conformance
 //! ```
 
-use socketry::engineio::{
-    CloseReason, EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message,
-};
+use socketry::engineio::{EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message};
 use socketry::{Server, ServerConfig, Socket};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +25,9 @@ use std::time::Duration;
 struct Echo;
 
 impl EngineHandler for Echo {
-    fn on_connect(&self, _socket: &Arc<EngineSocket>) {}
-
     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
         let _ = socket.send(message);
     }
-
-    fn on_disconnect(&self, _socket: &Arc<EngineSocket>, _reason: CloseReason) {}
 }
 
 // One thread, like the reference's event loop: the suites send some requests concurrently
@@ -78,17 +72,7 @@ async fn main() -> std::io::Result<()> {
         .merge(engine.router())
         .merge(io.router());
     println!("conformance server on http://localhost:{port}/engine.io/ and /socket.io/");
-    // Nagle's algorithm off, as `Server::serve` does and Node does: real-time packets must not
-    // wait for delayed ACKs.
-    use axum::serve::ListenerExt;
-    let listener = tokio::net::TcpListener::bind(format!("0.0.0.0:{port}"))
-        .await?
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await
+    let listener = tokio::net::TcpListener::bind(format!("0.0.0.0:{port}")).await?;
+    io.serve_app(listener, app, socketry::shutdown_signal())
+        .await
 }

@@ -165,7 +165,9 @@ async fn main() -> std::io::Result<()> {
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("chat on http://127.0.0.1:{port}");
-    axum::serve(listener, app).await
+    // Until Ctrl-C or SIGTERM; then every client is told the server is shutting down.
+    io.serve_app(listener, app, socketry::shutdown_signal())
+        .await
 }
 
 const PAGE: &str = include_str!("index.html");

@@ -1,9 +1,9 @@
 //! Procedural macros for [socketry](https://docs.rs/socketry). Users depend on `socketry`, which
 //! re-exports them; the documentation with runnable examples is on `socketry::events`.
 //!
-//! The crate is split as the work is: [`attr`] reads the options, [`model`] builds the events
-//! from the trait, [`check`] rejects what cannot be an event (every problem at once, through
-//! [`ctxt`]), and [`expand`] writes the code.
+//! The crate is split as the work is: `attr` reads the options, `model` builds the events
+//! from the trait, `check` rejects what cannot be an event (every problem at once, through
+//! `ctxt`), and `expand` writes the code.
 
 mod attr;
 mod case;

@@ -6,7 +6,6 @@
 //! a lock shared by its reading and writing halves. Served here, hyper gets the stream itself
 //! and a WebSocket session reads and writes it directly.
 
-use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -17,14 +16,41 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-/// Serves `app` on `listener` until `shutdown` resolves, then waits for open HTTP requests to
+/// Where [`serve`] accepts connections: one `TcpListener`, or several (an array or a `Vec`).
+pub trait Listeners {
+    /// The listeners.
+    fn into_listeners(self) -> Vec<TcpListener>;
+}
+
+impl Listeners for TcpListener {
+    fn into_listeners(self) -> Vec<TcpListener> {
+        vec![self]
+    }
+}
+impl Listeners for Vec<TcpListener> {
+    fn into_listeners(self) -> Vec<TcpListener> {
+        self
+    }
+}
+impl<const N: usize> Listeners for [TcpListener; N] {
+    fn into_listeners(self) -> Vec<TcpListener> {
+        self.into()
+    }
+}
+
+/// Serves `app` on `listeners` until `shutdown` resolves, then waits for open HTTP requests to
 /// end (upgraded WebSocket connections are the sessions' own, and end with them).
 ///
-/// Use it in place of `axum::serve` when you merge [`Server::router`](crate::Server::router)
-/// into an app of your own: the peer address is recorded (as axum's `ConnectInfo`), Nagle's
-/// algorithm is turned off on every connection (as Node's HTTP server does: with it, a small
-/// packet written right after another waits for the client's delayed ACK, up to 40 ms), and
-/// WebSocket sessions work on the TCP stream itself rather than through hyper's upgraded
+/// `app` is any tower service an axum app is: a `Router` (yours, with
+/// [`Server::router`](crate::Server::router) merged into it), or a service with a layer stack
+/// of your own. For `shutdown`, [`shutdown_signal`] waits for Ctrl-C or SIGTERM; to tell the
+/// Socket.IO clients too, close the server in it ([`Server::serve_app`](crate::Server::serve_app)
+/// does both).
+///
+/// Use it in place of `axum::serve`: the peer address is recorded (as axum's `ConnectInfo`),
+/// Nagle's algorithm is turned off on every connection (as Node's HTTP server does: with it, a
+/// small packet written right after another waits for the client's delayed ACK, up to 40 ms),
+/// and WebSocket sessions work on the TCP stream itself rather than through hyper's upgraded
 /// connection. Requests are served over HTTP/1.1, and over HTTP/2 for clients that start with
 /// its preface (h2c with prior knowledge).
 ///
@@ -37,20 +63,68 @@ use tower::ServiceExt;
 /// let app = axum::Router::new()
 ///     .route("/health", axum::routing::get(|| async { "ok" }))
 ///     .merge(io.router());
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-/// // Here the server stops at once; pass a signal of your own (Ctrl-C, say) instead.
-/// socketry::serve(listener, app, async {}).await
+/// let v4 = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let v6 = tokio::net::TcpListener::bind("[::1]:0").await.or(tokio::net::TcpListener::bind("127.0.0.1:0").await)?;
+/// // Here the server stops at once; `socketry::shutdown_signal()` waits for Ctrl-C or SIGTERM.
+/// socketry::serve([v4, v6], app, async {}).await
 /// # }
 /// ```
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
+pub async fn serve<S>(
+    listeners: impl Listeners,
+    app: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
     // `stop` tells the connections to finish what they serve; `done` closes once all have.
     let (stop_tx, stop_rx) = watch::channel(());
     let (done_tx, done_rx) = watch::channel(());
-    tokio::pin!(shutdown);
+    let accepting: Vec<_> = listeners
+        .into_listeners()
+        .into_iter()
+        .map(|listener| {
+            let (app, stop, done) = (app.clone(), stop_rx.clone(), done_rx.clone());
+            tokio::spawn(accept(listener, app, stop, done))
+        })
+        .collect();
+    shutdown.await;
+    let _ = stop_tx.send(());
+    for task in accepting {
+        let _ = task.await;
+    }
+    drop(stop_rx);
+    drop(done_rx);
+    done_tx.closed().await;
+    Ok(())
+}
+
+/// Accepts connections on `listener` until `stop` changes, each served in a task holding
+/// `done`.
+async fn accept<S>(
+    listener: TcpListener,
+    app: S,
+    mut stop: watch::Receiver<()>,
+    done: watch::Receiver<()>,
+) where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
     loop {
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -60,35 +134,38 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            _ = stop.changed() => return,
         };
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
-        let (app, stop, done) = (app.clone(), stop_rx.clone(), done_rx.clone());
+        let (app, stop, done) = (app.clone(), stop.clone(), done.clone());
         tokio::spawn(async move {
             serve_connection(tcp, peer, app, stop).await;
             drop(done);
         });
     }
-    drop(listener);
-    drop(stop_rx);
-    let _ = stop_tx.send(());
-    drop(done_rx);
-    done_tx.closed().await;
-    Ok(())
 }
 
 /// Serves one connection, HTTP/1.1 or HTTP/2, until it ends or `stop` says to finish.
-async fn serve_connection(
+async fn serve_connection<S>(
     tcp: TcpStream,
     peer: SocketAddr,
-    app: Router,
+    app: S,
     mut stop: watch::Receiver<()>,
-) {
+) where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
-        app.clone().oneshot(req)
+        app.clone().oneshot(req.map(axum::body::Body::new))
     });
     let http2 = tokio::select! {
         http2 = starts_with_http2_preface(&tcp) => http2,
@@ -168,8 +245,16 @@ async fn accept_error(e: std::io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub(crate) async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM: the shutdown signal [`Server::serve`](crate::Server::serve)
+/// waits for, for apps that serve themselves.
+///
+/// ```no_run
+/// # async fn run(io: socketry::Server, app: axum::Router) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
+/// io.serve_app(listener, app, socketry::shutdown_signal()).await
+/// # }
+/// ```
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -193,6 +278,7 @@ pub(crate) async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::Router;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     async fn read_until(stream: &mut TcpStream, needle: &str) -> String {
@@ -239,5 +325,41 @@ mod tests {
         assert_eq!(idle.read(&mut buf).await.unwrap(), 0);
         assert_eq!(silent.read(&mut buf).await.unwrap_or(0), 0);
         assert!(TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn several_listeners_and_any_tower_service() {
+        let a = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let b = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = [a.local_addr().unwrap(), b.local_addr().unwrap()];
+        // A router behind a layer of the user's own: a tower service, not a `Router`.
+        let app = tower::ServiceBuilder::new()
+            .map_response(|mut r: axum::response::Response| {
+                r.headers_mut()
+                    .insert("x-layer", http::HeaderValue::from_static("yes"));
+                r
+            })
+            .service(Router::new().route("/", axum::routing::get(|| async { "hello" })));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve([a, b], app, async {
+            let _ = stopped.await;
+        }));
+        for addr in addrs {
+            let mut tcp = TcpStream::connect(addr).await.unwrap();
+            tcp.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let answer = read_until(&mut tcp, "hello").await;
+            assert!(answer.contains("x-layer: yes"), "{answer}");
+        }
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("serve ends")
+            .unwrap()
+            .unwrap();
+        for addr in addrs {
+            assert!(TcpStream::connect(addr).await.is_err());
+        }
     }
 }

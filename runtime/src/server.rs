@@ -466,8 +466,48 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     /// Serves this server alone on `addr` until Ctrl-C or SIGTERM, then closes it.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        crate::serve::serve(listener, self.router(), async move {
-            crate::serve::shutdown_signal().await;
+        let app = self.router();
+        self.serve_app(listener, app, crate::serve::shutdown_signal())
+            .await
+    }
+
+    /// Serves `app` (your axum app or tower service, holding [`router`](Self::router)) on
+    /// `listeners` until `shutdown` resolves; then closes this server (every client is told
+    /// `server shutting down`, pending polls answered) and waits for open requests to end.
+    ///
+    /// ```no_run
+    /// use socketry::{Server, ServerConfig};
+    /// use tokio::net::TcpListener;
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// let io = Server::new(ServerConfig::default());
+    /// let app = axum::Router::new()
+    ///     .route("/health", axum::routing::get(|| async { "ok" }))
+    ///     .merge(io.router());
+    /// let public = TcpListener::bind("0.0.0.0:3000").await?;
+    /// let local = TcpListener::bind("127.0.0.1:3001").await?;
+    /// io.serve_app([public, local], app, socketry::shutdown_signal()).await
+    /// # }
+    /// ```
+    pub async fn serve_app<A>(
+        self,
+        listeners: impl crate::serve::Listeners,
+        app: A,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()>
+    where
+        A: tower::Service<
+                http::Request<axum::body::Body>,
+                Response = axum::response::Response,
+                Error = std::convert::Infallible,
+            > + Clone
+            + Send
+            + Sync
+            + 'static,
+        A::Future: Send + 'static,
+    {
+        crate::serve::serve(listeners, app, async move {
+            shutdown.await;
             self.close();
         })
         .await

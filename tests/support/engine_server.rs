@@ -34,8 +34,6 @@ struct Echo {
 }
 
 impl EngineHandler for Echo {
-    fn on_connect(&self, _socket: &Arc<EngineSocket>) {}
-
     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
         if let Message::Text(text) = &message {
             if &**text == "close-me" {

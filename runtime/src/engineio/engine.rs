@@ -89,11 +89,9 @@ impl EngineShared {
 ///
 /// struct Echo;
 /// impl EngineHandler for Echo {
-///     fn on_connect(&self, _: &Arc<EngineSocket>) {}
 ///     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
 ///         let _ = socket.send(message);
 ///     }
-///     fn on_disconnect(&self, _: &Arc<EngineSocket>, _: CloseReason) {}
 /// }
 ///
 /// # async fn run() -> std::io::Result<()> {

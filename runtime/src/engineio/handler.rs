@@ -29,19 +29,31 @@ pub enum Message {
 /// struct Echo;
 ///
 /// impl EngineHandler for Echo {
-///     fn on_connect(&self, _socket: &Arc<EngineSocket>) {}
 ///     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
 ///         let _ = socket.send(message);
 ///     }
-///     fn on_disconnect(&self, _socket: &Arc<EngineSocket>, _reason: CloseReason) {}
+/// }
+///
+/// /// Counts the sessions open.
+/// #[derive(Default)]
+/// struct Count(std::sync::atomic::AtomicUsize);
+///
+/// impl EngineHandler for Count {
+///     fn on_connect(&self, _socket: &Arc<EngineSocket>) {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///     }
+///     fn on_message(&self, _socket: &Arc<EngineSocket>, _message: Message) {}
+///     fn on_disconnect(&self, _socket: &Arc<EngineSocket>, _reason: CloseReason) {
+///         self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+///     }
 /// }
 /// ```
 pub trait EngineHandler: Send + Sync + 'static {
-    /// A session opened; its handshake is on its way to the client.
-    fn on_connect(&self, socket: &Arc<EngineSocket>);
+    /// A session opened; its handshake is on its way to the client. Does nothing by default.
+    fn on_connect(&self, _socket: &Arc<EngineSocket>) {}
     /// A message arrived.
     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message);
     /// The session closed; it is called once per session, after which the session takes no
-    /// more messages.
-    fn on_disconnect(&self, socket: &Arc<EngineSocket>, reason: CloseReason);
+    /// more messages. Does nothing by default.
+    fn on_disconnect(&self, _socket: &Arc<EngineSocket>, _reason: CloseReason) {}
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-/// [`Socket::data`]: the socket's data, locked.
+/// [`Socket::data`](crate::Socket::data): the socket's data, locked.
 pub struct DataGuard<'a, D> {
     pub(super) guard: std::sync::MutexGuard<'a, Box<dyn std::any::Any + Send>>,
     pub(super) _type: PhantomData<D>,
