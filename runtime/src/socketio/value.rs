@@ -40,8 +40,9 @@ pub enum Value {
     Bool(bool),
     /// A number.
     Number(serde_json::Number),
-    /// A string.
-    String(String),
+    /// A string. (Not named `String`: a public item of that name would make rustc spell out
+    /// `std::string::String` in every type error of the crates that use this one.)
+    Text(String),
     /// Binary data: a `Buffer`, `ArrayBuffer` or typed array on the client's side.
     Binary(Bytes),
     /// An array.
@@ -93,7 +94,7 @@ impl Value {
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::String(s) => Some(s),
+            Value::Text(s) => Some(s),
             _ => None,
         }
     }
@@ -165,7 +166,7 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n),
-            serde_json::Value::String(s) => Value::String(s),
+            serde_json::Value::String(s) => Value::Text(s),
             serde_json::Value::Array(a) => Value::Array(a.into_iter().map(Value::from).collect()),
             serde_json::Value::Object(m) => {
                 Value::Object(m.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
@@ -187,12 +188,12 @@ impl From<Vec<u8>> for Value {
 }
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_owned())
+        Value::Text(s.to_owned())
     }
 }
 impl From<String> for Value {
     fn from(s: String) -> Self {
-        Value::String(s)
+        Value::Text(s)
     }
 }
 impl From<bool> for Value {
@@ -246,7 +247,7 @@ impl Serialize for Value {
             Value::Null => s.serialize_unit(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Number(n) => n.serialize(s),
-            Value::String(v) => s.serialize_str(v),
+            Value::Text(v) => s.serialize_str(v),
             // An attachment when sent; elsewhere, what the format does with bytes.
             Value::Binary(b) => s.serialize_bytes(b),
             Value::Array(items) => {
@@ -294,10 +295,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::from(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::Text(v.to_owned()))
     }
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::Text(v))
     }
     fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
         Ok(Value::Binary(Bytes::copy_from_slice(v)))
@@ -340,7 +341,7 @@ impl<'de> Deserializer<'de> for Value {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(b),
             Value::Number(n) => n.deserialize_any(visitor),
-            Value::String(s) => visitor.visit_string(s),
+            Value::Text(s) => visitor.visit_string(s),
             Value::Binary(b) => visitor.visit_byte_buf(b.to_vec()),
             Value::Array(items) => {
                 visitor.visit_seq(de::value::SeqDeserializer::new(items.into_iter()))
@@ -383,7 +384,7 @@ impl<'de> Deserializer<'de> for Value {
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
         match self {
-            Value::String(s) => visitor.visit_enum(de::IntoDeserializer::into_deserializer(s)),
+            Value::Text(s) => visitor.visit_enum(de::IntoDeserializer::into_deserializer(s)),
             Value::Object(map) if map.len() == 1 => {
                 let (variant, value) = map.into_iter().next().expect("one entry");
                 visitor.visit_enum(de::value::MapAccessDeserializer::new(
@@ -416,7 +417,7 @@ impl Value {
             Value::Null => de::Unexpected::Unit,
             Value::Bool(b) => de::Unexpected::Bool(*b),
             Value::Number(_) => de::Unexpected::Other("number"),
-            Value::String(s) => de::Unexpected::Str(s),
+            Value::Text(s) => de::Unexpected::Str(s),
             Value::Binary(b) => de::Unexpected::Bytes(b),
             Value::Array(_) => de::Unexpected::Seq,
             Value::Object(_) => de::Unexpected::Map,
