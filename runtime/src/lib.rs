@@ -58,7 +58,7 @@ pub use engineio::{Sid, Str};
 pub use namespace::{MiddlewareError, Namespace, ServerSideEmit};
 pub use recovery::ConnectionStateRecovery;
 pub use remote::RemoteSocket;
-pub use serve::{Listeners, serve, shutdown_signal};
+pub use serve::{App, Listeners, serve, shutdown_signal};
 pub use server::{DynamicNamespace, Server, ServerConfig};
 pub use socket::{
     DataGuard, DisconnectReason, EmitError, Handshake, Socket, SocketId, SocketTimeout,

@@ -38,6 +38,34 @@ impl<const N: usize> Listeners for [TcpListener; N] {
     }
 }
 
+/// What [`serve`] serves: any tower service an axum app is, a `Router` or one behind layers of
+/// your own. Implemented for every such service; never implemented by hand.
+pub trait App:
+    tower::Service<
+        http::Request<axum::body::Body>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serves `app` on `listeners` until `shutdown` resolves, then waits for open HTTP requests to
 /// end (upgraded WebSocket connections are the sessions' own, and end with them).
 ///
@@ -69,22 +97,11 @@ impl<const N: usize> Listeners for [TcpListener; N] {
 /// socketry::serve([v4, v6], app, async {}).await
 /// # }
 /// ```
-pub async fn serve<S>(
+pub async fn serve(
     listeners: impl Listeners,
-    app: S,
+    app: impl App,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    S: tower::Service<
-            http::Request<axum::body::Body>,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-        > + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
+) -> std::io::Result<()> {
     // `stop` tells the connections to finish what they serve; `done` closes once all have.
     let (stop_tx, stop_rx) = watch::channel(());
     let (done_tx, done_rx) = watch::channel(());
@@ -109,22 +126,12 @@ where
 
 /// Accepts connections on `listener` until `stop` changes, each served in a task holding
 /// `done`.
-async fn accept<S>(
+async fn accept(
     listener: TcpListener,
-    app: S,
+    app: impl App,
     mut stop: watch::Receiver<()>,
     done: watch::Receiver<()>,
-) where
-    S: tower::Service<
-            http::Request<axum::body::Body>,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-        > + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
+) {
     loop {
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -148,21 +155,12 @@ async fn accept<S>(
 }
 
 /// Serves one connection, HTTP/1.1 or HTTP/2, until it ends or `stop` says to finish.
-async fn serve_connection<S>(
+async fn serve_connection(
     tcp: TcpStream,
     peer: SocketAddr,
-    app: S,
+    app: impl App,
     mut stop: watch::Receiver<()>,
-) where
-    S: tower::Service<
-            http::Request<axum::body::Body>,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
+) {
     let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         app.clone().oneshot(req.map(axum::body::Body::new))

@@ -489,23 +489,12 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     /// io.serve_app([public, local], app, socketry::shutdown_signal()).await
     /// # }
     /// ```
-    pub async fn serve_app<A>(
+    pub async fn serve_app(
         self,
         listeners: impl crate::serve::Listeners,
-        app: A,
+        app: impl crate::serve::App,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()>
-    where
-        A: tower::Service<
-                http::Request<axum::body::Body>,
-                Response = axum::response::Response,
-                Error = std::convert::Infallible,
-            > + Clone
-            + Send
-            + Sync
-            + 'static,
-        A::Future: Send + 'static,
-    {
+    ) -> std::io::Result<()> {
         crate::serve::serve(listeners, app, async move {
             shutdown.await;
             self.close();
