@@ -6,16 +6,10 @@ use crate::model::{EventDef, EventsDef};
 use std::collections::HashMap;
 use syn::{FnArg, Pat, ReturnType, TraitItem, Type};
 
-/// Event names the Socket.IO protocol or the client libraries keep for themselves: the
-/// runtime's `RESERVED_EVENTS` (this crate cannot depend on the runtime, which depends on it).
-const RESERVED: &[&str] = &[
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
+// The runtime's own list (this crate cannot depend on the runtime, which depends on it).
+#[path = "../../runtime/src/protocol/reserved.rs"]
+mod reserved;
+use reserved::RESERVED_EVENTS as RESERVED;
 
 /// Runs every check, recording each problem.
 pub(crate) fn check(cx: &Ctxt, def: &EventsDef) {

@@ -1,9 +1,9 @@
 //! Acknowledgements: answering a client's, and awaiting a client's answer to ours.
 
 use crate::engineio::SendError;
+use crate::protocol::socketio::{Args, ArgsError, EncodeError, encode};
 use crate::socket::Socket;
 use crate::socket::SocketId;
-use crate::socketio::{Args, ArgsError, EncodeError, encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;

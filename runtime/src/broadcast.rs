@@ -3,9 +3,9 @@
 use crate::ack::BroadcastAckFuture;
 use crate::adapter::{BroadcastFlags, BroadcastOptions, IntoRooms};
 use crate::namespace::NamespaceInner;
+use crate::protocol::socketio::encode;
 use crate::remote::RemoteSocket;
 use crate::socket::{EmitError, Socket, check_event};
-use crate::socketio::encode;
 use crate::typed::{EmitTarget, Events, Extensions, Untyped};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

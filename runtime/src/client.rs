@@ -1,11 +1,14 @@
 //! One Engine.IO connection seen from Socket.IO: its sockets (one per namespace joined), the
 //! binary packet being reassembled, and the dispatch of every decoded packet.
 
-use crate::engineio::{CloseReason, EngineSocket, ProtocolVersion, SendError, Str};
+use crate::engineio::{
+    CloseReason, EngineHandler, EngineSocket, Message, ProtocolVersion, SendError,
+};
+use crate::protocol::Str;
+use crate::protocol::socketio::packet::{Packet, PacketType, ParseError, Payload};
+use crate::protocol::socketio::{Args, EncodedPacket, binary};
 use crate::server::ServerInner;
 use crate::socket::{DisconnectReason, Socket};
-use crate::socketio::packet::{Packet, PacketType, ParseError, Payload};
-use crate::socketio::{Args, EncodedPacket, binary};
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, Weak};
@@ -306,5 +309,56 @@ impl Client {
             .values()
             .cloned()
             .collect()
+    }
+}
+
+/// Connects the Engine.IO sessions to Socket.IO: each session carries its [`Client`] as its
+/// state, so that a message reaches its client without a lookup.
+pub(crate) struct Bridge(pub(crate) Weak<ServerInner>);
+
+impl EngineHandler for Bridge {
+    fn on_connect(&self, socket: &Arc<EngineSocket>) {
+        let Some(server) = self.0.upgrade() else {
+            return;
+        };
+        let client = Client::new(
+            socket.clone(),
+            self.0.clone(),
+            server.config.max_attachments,
+        );
+        socket.set_state(client.clone());
+        if socket.protocol() == ProtocolVersion::V3 {
+            // Socket.IO v4 (v2 clients): the main namespace is joined implicitly.
+            client.connect_main();
+        }
+        let timeout = server.config.connect_timeout;
+        let weak = Arc::downgrade(&client);
+        let timer = tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if let Some(client) = weak.upgrade()
+                && !client.is_closed()
+                && !client.has_sockets()
+            {
+                tracing::debug!(sid = %client.engine().id(), "no namespace joined in time");
+                client.close(DisconnectReason::ForcedServerClose);
+            }
+        });
+        client.set_connect_timer(timer.abort_handle());
+    }
+
+    fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
+        let Some(client) = socket.state::<Client>() else {
+            return;
+        };
+        match message {
+            Message::Text(text) => client.on_text(text),
+            Message::Binary(data) => client.on_binary(data),
+        }
+    }
+
+    fn on_disconnect(&self, socket: &Arc<EngineSocket>, reason: CloseReason) {
+        if let Some(client) = socket.state::<Client>() {
+            client.on_engine_close(reason);
+        }
     }
 }

@@ -6,8 +6,8 @@
 //! its own: a slow handler delays nobody, and a panicking one is logged and contained.
 
 use crate::ack::AckSender;
+use crate::protocol::socketio::Args;
 use crate::socket::{DisconnectReason, Socket};
-use crate::socketio::Args;
 use futures_util::FutureExt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

@@ -28,12 +28,13 @@
 //! `Server<dyn ClientEvents, dyn ServerEvents, dyn InterServerEvents, Data>` (see [`Server`] and
 //! the [`typed`] module). Both run the same code.
 //!
-//! Layers, each using only those before it: [`engineio`] (transport, sessions), [`socketio`]
-//! (the packet codec), then namespaces, sockets, acknowledgements and broadcasts, the
-//! [`adapter`] and the [`Server`].
+//! Layers, each using only those before it: [`protocol`] (the codecs), [`engineio`]
+//! (transports and sessions), the [`adapter`] contract, then the Socket.IO core (namespaces,
+//! sockets, acknowledgements, broadcasts, the [`Server`]) and the [`typed`] layer
+//! (`runtime/docs/architecture.md` in the repository walks through them).
 
 pub mod engineio;
-pub mod socketio;
+pub mod protocol;
 
 mod ack;
 pub mod adapter;
@@ -43,7 +44,6 @@ mod handler;
 mod namespace;
 mod recovery;
 mod remote;
-mod serve;
 mod server;
 mod socket;
 pub mod typed;
@@ -54,16 +54,16 @@ pub mod __private;
 
 pub use ack::{AckError, AckFuture, AckSender, BroadcastAckFuture, BroadcastAcks};
 pub use broadcast::BroadcastOperator;
-pub use engineio::{Sid, Str};
+pub use engineio::{App, Listeners, serve, shutdown_signal};
 pub use namespace::{MiddlewareError, Namespace, ServerSideEmit};
+pub use protocol::socketio::{Args, Value};
+pub use protocol::{Sid, Str};
 pub use recovery::ConnectionStateRecovery;
 pub use remote::RemoteSocket;
-pub use serve::{App, Listeners, serve, shutdown_signal};
 pub use server::{DynamicNamespace, Server, ServerConfig};
 pub use socket::{
     DataGuard, DisconnectReason, EmitError, Handshake, Socket, SocketId, SocketTimeout,
 };
-pub use socketio::{Args, Value};
 pub use typed::{Ack, EventError, Extensions, Untyped};
 
 #[doc = include_str!("../docs/events.md")]

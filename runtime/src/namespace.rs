@@ -3,16 +3,16 @@
 use crate::adapter::{Adapter, BroadcastFlags, IntoRooms, LocalNamespace, RestoredSession, Room};
 use crate::broadcast::BroadcastOperator;
 use crate::client::Client;
-use crate::engineio::Str;
 use crate::engineio::{EngineSocket, SendError};
 use crate::handler::{self, ConnectionHandler, Middleware};
+use crate::protocol::Str;
+use crate::protocol::socketio::packet::PacketType;
+use crate::protocol::socketio::{Args, EncodedPacket, encode};
 use crate::remote::RemoteSocket;
 use crate::server::ServerInner;
 use crate::socket::Socket;
 use crate::socket::SocketId;
 use crate::socket::id_hash::OrderedIdMap;
-use crate::socketio::packet::PacketType;
-use crate::socketio::{Args, EncodedPacket, encode};
 use crate::typed::{EmitTarget, EventError, Events, Extensions, Untyped};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -256,7 +256,7 @@ impl NamespaceInner {
                     id: crate::socket::socket_id(&self.name, client.engine()),
                     pid: recovery
                         .is_some()
-                        .then(|| Str::from(crate::engineio::Sid::random().as_str())),
+                        .then(|| Str::from(crate::protocol::Sid::random().as_str())),
                     recovered: false,
                     since: None,
                     presented,

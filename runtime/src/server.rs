@@ -3,14 +3,12 @@
 use crate::adapter::{AdapterFactory, IntoRooms, MemoryAdapter};
 use crate::broadcast::BroadcastOperator;
 use crate::client::Client;
-use crate::engineio::{
-    CloseReason, EngineHandler, EngineIo, EngineIoConfig, EngineSocket, Message, Str,
-};
+use crate::engineio::{EngineIo, EngineIoConfig, Str};
 use crate::handler::BoxFuture;
 use crate::namespace::{Hooks, MiddlewareError, Namespace, NamespaceInner};
+use crate::protocol::socketio::encode;
+use crate::protocol::socketio::packet::PacketType;
 use crate::socket::{EmitError, Socket};
-use crate::socketio::encode;
-use crate::socketio::packet::PacketType;
 use crate::typed::{Events, Extensions, Untyped};
 use serde::Serialize;
 use std::any::Any;
@@ -48,7 +46,7 @@ impl Default for ServerConfig {
             connect_timeout: Duration::from_secs(45),
             ack_timeout: Duration::from_secs(5),
             connection_state_recovery: None,
-            max_attachments: crate::socketio::packet::MAX_ATTACHMENTS,
+            max_attachments: crate::protocol::socketio::packet::MAX_ATTACHMENTS,
             adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
         }
     }
@@ -146,7 +144,6 @@ pub(crate) struct ServerInner {
     pub(crate) adapter: AdapterFactory,
     namespaces: RwLock<HashMap<Str, Arc<NamespaceInner>>>,
     parents: RwLock<Vec<Arc<Parent>>>,
-    clients: RwLock<crate::socket::id_hash::SidMap<Arc<Client>>>,
     engine: EngineIo,
 }
 
@@ -210,77 +207,6 @@ impl ServerInner {
 /// Held by the router, so that the server lives as long as something serves it.
 #[derive(Clone)]
 struct KeepAlive(#[allow(dead_code)] Arc<ServerInner>);
-
-/// Connects the Engine.IO sessions to Socket.IO clients.
-struct Bridge(Weak<ServerInner>);
-
-impl EngineHandler for Bridge {
-    fn on_connect(&self, socket: &Arc<EngineSocket>) {
-        let Some(server) = self.0.upgrade() else {
-            return;
-        };
-        let client = Client::new(
-            socket.clone(),
-            self.0.clone(),
-            server.config.max_attachments,
-        );
-        server
-            .clients
-            .write()
-            .expect("clients lock")
-            .insert(socket.id(), client.clone());
-        if socket.protocol() == crate::engineio::ProtocolVersion::V3 {
-            // Socket.IO v4 (v2 clients): the main namespace is joined implicitly.
-            client.connect_main();
-        }
-        let timeout = server.config.connect_timeout;
-        let weak = Arc::downgrade(&client);
-        let timer = tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            if let Some(client) = weak.upgrade()
-                && !client.is_closed()
-                && !client.has_sockets()
-            {
-                tracing::debug!(sid = %client.engine().id(), "no namespace joined in time");
-                client.close(crate::socket::DisconnectReason::ForcedServerClose);
-            }
-        });
-        client.set_connect_timer(timer.abort_handle());
-    }
-
-    fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {
-        let Some(server) = self.0.upgrade() else {
-            return;
-        };
-        let client = server
-            .clients
-            .read()
-            .expect("clients lock")
-            .get(&socket.id())
-            .cloned();
-        let Some(client) = client else {
-            return;
-        };
-        match message {
-            Message::Text(text) => client.on_text(text),
-            Message::Binary(data) => client.on_binary(data),
-        }
-    }
-
-    fn on_disconnect(&self, socket: &Arc<EngineSocket>, reason: CloseReason) {
-        let Some(server) = self.0.upgrade() else {
-            return;
-        };
-        let client = server
-            .clients
-            .write()
-            .expect("clients lock")
-            .remove(&socket.id());
-        if let Some(client) = client {
-            client.on_engine_close(reason);
-        }
-    }
-}
 
 /// A Socket.IO server. Cheap to clone: clones are the same server.
 ///
@@ -374,12 +300,14 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: Default +
     pub fn typed(config: ServerConfig) -> Self {
         let inner = Arc::new_cyclic(|weak: &Weak<ServerInner>| ServerInner {
             adapter: config.adapter.clone(),
-            engine: EngineIo::with_handler(config.engine.clone(), Arc::new(Bridge(weak.clone()))),
+            engine: EngineIo::with_handler(
+                config.engine.clone(),
+                Arc::new(crate::client::Bridge(weak.clone())),
+            ),
             config,
             new_data: || Box::new(D::default()),
             namespaces: RwLock::default(),
             parents: RwLock::default(),
-            clients: RwLock::default(),
         });
         inner.namespace("/");
         Server(inner, PhantomData)
@@ -467,7 +395,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let app = self.router();
-        self.serve_app(listener, app, crate::serve::shutdown_signal())
+        self.serve_app(listener, app, crate::engineio::shutdown_signal())
             .await
     }
 
@@ -491,11 +419,11 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     /// ```
     pub async fn serve_app(
         self,
-        listeners: impl crate::serve::Listeners,
-        app: impl crate::serve::App,
+        listeners: impl crate::engineio::Listeners,
+        app: impl crate::engineio::App,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        crate::serve::serve(listeners, app, async move {
+        crate::engineio::serve(listeners, app, async move {
             shutdown.await;
             self.close();
         })

@@ -7,8 +7,8 @@ use crate::client::Client;
 use crate::engineio::{CloseReason, EngineSocket, Sid, Str};
 use crate::handler::{self, AnyHandler, DisconnectHandler, DisconnectingHandler, EventHandler};
 use crate::namespace::NamespaceInner;
-use crate::socketio::packet::{PacketType, RESERVED_EVENTS};
-use crate::socketio::{Args, EncodedPacket, encode};
+use crate::protocol::socketio::packet::{PacketType, RESERVED_EVENTS};
+use crate::protocol::socketio::{Args, EncodedPacket, encode};
 use crate::typed::{Events, Extensions, HandledBy, Untyped};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -95,7 +95,7 @@ impl fmt::Display for DisconnectReason {
 pub enum EmitError {
     /// The arguments do not serialize to JSON.
     #[error(transparent)]
-    Encode(#[from] crate::socketio::EncodeError),
+    Encode(#[from] crate::protocol::socketio::EncodeError),
     /// The socket's connection is closed.
     #[error(transparent)]
     Send(#[from] crate::engineio::SendError),
@@ -728,9 +728,9 @@ pub(crate) fn check_event(event: &str) -> Result<(), EmitError> {
 
 /// The arguments of an encoded event, for `on_any_outgoing` listeners.
 fn outgoing_args(packet: &EncodedPacket) -> Args {
-    match crate::socketio::packet::Packet::decode(packet.text()) {
-        Ok(crate::socketio::packet::Packet {
-            payload: crate::socketio::packet::Payload::Event { args, .. },
+    match crate::protocol::socketio::packet::Packet::decode(packet.text()) {
+        Ok(crate::protocol::socketio::packet::Packet {
+            payload: crate::protocol::socketio::packet::Payload::Event { args, .. },
             ..
         }) => Args::new(args, packet.attachments.clone()),
         _ => Args::default(),

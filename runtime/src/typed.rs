@@ -12,8 +12,8 @@
 //! [`Args`]) or `dyn Trait` for a trait under `#[events]`, which implements [`Events`].
 
 use crate::ack::AckSender;
-use crate::engineio::Str;
-use crate::socketio::{Args, ArgsError};
+use crate::protocol::Str;
+use crate::protocol::socketio::{Args, ArgsError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;

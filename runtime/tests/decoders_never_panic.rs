@@ -2,10 +2,11 @@
 //! decoder would take down the task reading that connection.
 
 use bytes::Bytes;
-use socketry::engineio::packet::Packet;
-use socketry::engineio::{Str, payload};
-use socketry::socketio::Args;
-use socketry::socketio::packet::Packet as SioPacket;
+use socketry::Str;
+use socketry::protocol::engineio::packet::Packet;
+use socketry::protocol::engineio::payload;
+use socketry::protocol::socketio::Args;
+use socketry::protocol::socketio::packet::Packet as SioPacket;
 
 /// Seeds: valid messages of every kind, to mutate.
 const SEEDS: &[&str] = &[
@@ -79,7 +80,7 @@ fn decode_everything(input: Vec<u8>) {
         let _ = Packet::decode_text(text.clone());
         let _ = Packet::decode_text_v3(text.clone());
         if let Ok(SioPacket {
-            payload: socketry::socketio::packet::Payload::Event { args, .. },
+            payload: socketry::protocol::socketio::packet::Payload::Event { args, .. },
             ..
         }) = SioPacket::decode(text.clone())
         {

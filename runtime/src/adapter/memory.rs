@@ -5,11 +5,11 @@ use super::{
     RestoredSession, Room, SessionLog,
 };
 use crate::ack::AckError;
-use crate::engineio::Str;
+use crate::protocol::Str;
+use crate::protocol::socketio::EncodedPacket;
 use crate::remote::RemoteSocket;
 use crate::socket::SocketId;
 use crate::socket::id_hash::{IdMap, IdSet};
-use crate::socketio::EncodedPacket;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
@@ -350,7 +350,7 @@ impl Adapter for MemoryAdapter {
 mod tests {
     use super::*;
     use crate::adapter::BroadcastFlags;
-    use crate::engineio::Str;
+    use crate::protocol::Str;
     use std::sync::Mutex;
 
     struct Fake {
@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn rooms_union_except_and_cleanup() {
         let ids: Vec<SocketId> = (0..4)
-            .map(|_| Str::from(crate::engineio::Sid::random().as_str()))
+            .map(|_| Str::from(crate::protocol::Sid::random().as_str()))
             .collect();
         let fake = Arc::new(Fake {
             ids: ids.clone(),
@@ -434,8 +434,8 @@ mod tests {
         );
 
         // Broadcasts reach the same sockets, each once.
-        let packet = crate::socketio::encode::control(
-            crate::socketio::packet::PacketType::Connect,
+        let packet = crate::protocol::socketio::encode::control(
+            crate::protocol::socketio::packet::PacketType::Connect,
             "/",
             None::<&()>,
         );

@@ -24,9 +24,9 @@ pub use session_log::{Missed, SessionLog};
 
 use crate::ack::AckError;
 use crate::engineio::{SendError, Sid, Str};
+use crate::protocol::socketio::{Args, EncodedPacket};
 use crate::remote::RemoteSocket;
 use crate::socket::SocketId;
-use crate::socketio::{Args, EncodedPacket};
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;

@@ -9,9 +9,9 @@
 //! marker, never replayed), so that the offset it carries is one of its receivers'.
 
 use super::{BroadcastOptions, PersistedSession, RestoredSession, Room};
-use crate::engineio::Str;
+use crate::protocol::Str;
+use crate::protocol::socketio::EncodedPacket;
 use crate::recovery::ConnectionStateRecovery;
-use crate::socketio::EncodedPacket;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -288,7 +288,7 @@ fn selects(session_rooms: &[Room], rooms: &[Room], except: &[Room]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socketio::encode;
+    use crate::protocol::socketio::encode;
 
     const DETECTION: Duration = Duration::from_secs(2);
 

@@ -4,12 +4,12 @@
 use super::config::{EngineIoConfig, TransportKind};
 use super::errors::CloseReason;
 use super::handler::EngineHandler;
-use super::packet::ProtocolVersion;
 use super::request::RequestInfo;
 use super::service;
-use super::sid::Sid;
-use super::socket::EngineSocket;
-use super::str::Str;
+use super::session::EngineSocket;
+use crate::protocol::Sid;
+use crate::protocol::Str;
+use crate::protocol::engineio::packet::ProtocolVersion;
 use axum::Router;
 use axum::routing::any;
 use std::collections::HashMap;
@@ -206,8 +206,8 @@ impl EngineIo {
     /// Serves this server alone on `addr` until Ctrl-C, then shuts down gracefully.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        crate::serve::serve(listener, self.router(), async move {
-            crate::serve::shutdown_signal().await;
+        super::serve::serve(listener, self.router(), async move {
+            super::serve::shutdown_signal().await;
             self.shutdown();
         })
         .await

@@ -1,8 +1,8 @@
 //! The seam between Engine.IO and what runs on top of it (Socket.IO, or a raw Engine.IO app).
 
 use super::errors::CloseReason;
-use super::socket::EngineSocket;
-use super::str::Str;
+use super::session::EngineSocket;
+use crate::protocol::Str;
 use bytes::Bytes;
 use std::sync::Arc;
 

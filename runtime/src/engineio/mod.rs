@@ -1,35 +1,31 @@
-//! Engine.IO: the transport layer under Socket.IO (protocol v4).
+//! Engine.IO: the transport layer under Socket.IO (protocols v4 and v3).
 //!
-//! Layers, each using only those above it:
-//! - [`packet`], [`payload`]: the wire format, pure functions over bytes;
-//! - [`EngineSocket`] (one session: queue, heartbeat, close) and the transports (long-polling,
-//!   WebSocket, the upgrade between them);
-//! - [`EngineIo`]: the server, an axum router that dispatches requests to sessions.
+//! Over the wire format of [`protocol::engineio`](crate::protocol::engineio):
+//! - `session/`: [`EngineSocket`], one session with its bounded send queue, its heartbeat and
+//!   the state its handler keeps on it;
+//! - `transport/`: long-polling, WebSocket (`ws/`: the connection, frame reader and writer,
+//!   the upgraded stream) and the upgrade between them;
+//! - [`EngineIo`] (the engine and its tower service), its config and request handling, and
+//!   [`serve`], the HTTP/1 and HTTP/2 server loop.
 //!
-//! Applications on top of Engine.IO implement [`EngineHandler`].
+//! It knows nothing of Socket.IO: applications on top of it implement [`EngineHandler`].
 
 mod config;
 mod engine;
 mod errors;
-mod framed;
 mod handler;
-pub mod packet;
-pub mod payload;
-mod queue;
 mod request;
+mod serve;
 mod service;
-mod sid;
-mod socket;
-mod str;
+mod session;
 mod transport;
 
+pub use crate::protocol::engineio::packet::ProtocolVersion;
+pub use crate::protocol::{Framed, Sid, Str};
 pub use config::{AllowRequest, AllowRequestFuture, CookieOptions, EngineIoConfig, TransportKind};
 pub use engine::EngineIo;
 pub use errors::{CloseReason, ErrorCode, SendError};
-pub use framed::Framed;
 pub use handler::{EngineHandler, Message};
-pub use packet::ProtocolVersion;
 pub use request::RequestInfo;
-pub use sid::Sid;
-pub use socket::EngineSocket;
-pub use str::Str;
+pub use serve::{App, Listeners, serve, shutdown_signal};
+pub use session::EngineSocket;

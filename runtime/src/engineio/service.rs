@@ -4,12 +4,12 @@
 use super::config::{EngineIoConfig, TransportKind};
 use super::engine::{EngineIo, remote_addr};
 use super::errors::{ErrorCode, RequestError};
-use super::packet::{Packet, ProtocolVersion};
 use super::request::{EngineQuery, RequestInfo};
-use super::sid::Sid;
 use super::transport::upgrade::WsUpgrade;
-use super::transport::ws_conn::WsConfig;
-use super::transport::{polling, websocket};
+use super::transport::ws::conn::WsConfig;
+use super::transport::{polling, ws as websocket};
+use crate::protocol::Sid;
+use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};

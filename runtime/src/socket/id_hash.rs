@@ -23,15 +23,11 @@ pub(crate) type OrderedIdMap<V> = indexmap::IndexMap<SocketId, V, BuildHasherDef
 /// A set of socket ids.
 pub(crate) type IdSet = HashSet<SocketId, BuildHasherDefault<IdHasher>>;
 
-/// A map keyed by session id (random, chosen by the server): the server's clients, looked up
-/// once per message received.
-pub(crate) type SidMap<V> = HashMap<crate::engineio::Sid, V, BuildHasherDefault<IdHasher>>;
-
 /// A socket's event handlers, looked up by the name in each event received. The names are the
 /// application's: a client chooses only what it looks up, and a lookup cannot make the table
 /// degrade (that takes inserting keys that collide), so the keyed hash is not needed here
 /// either.
-pub(crate) type HandlerMap<V> = HashMap<crate::engineio::Str, V, BuildHasherDefault<IdHasher>>;
+pub(crate) type HandlerMap<V> = HashMap<crate::protocol::Str, V, BuildHasherDefault<IdHasher>>;
 
 /// An odd constant with no structure: the fractional part of the golden ratio.
 const K: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -92,7 +88,7 @@ mod tests {
             let mut counts = vec![0u32; buckets];
             let n = 40_000;
             for _ in 0..n {
-                let id = format!("{prefix}{}", crate::engineio::Sid::random());
+                let id = format!("{prefix}{}", crate::protocol::Sid::random());
                 let h = build.hash_one(id.as_str());
                 counts[(h as usize) & (buckets - 1)] += 1;
             }

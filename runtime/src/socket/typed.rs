@@ -3,9 +3,9 @@
 
 use super::{EmitError, Socket};
 use crate::ack::{AckFuture, AckSender};
-use crate::engineio::Str;
 use crate::handler::{self, EventHandler};
-use crate::socketio::Args;
+use crate::protocol::Str;
+use crate::protocol::socketio::Args;
 use crate::typed::{EmitTarget, EventArgs, EventError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -3,8 +3,4 @@
 
 pub(crate) mod polling;
 pub(crate) mod upgrade;
-pub(crate) mod websocket;
-pub(crate) mod ws_conn;
-mod ws_frame;
-mod ws_io;
-mod ws_read;
+pub(crate) mod ws;

@@ -2,10 +2,10 @@
 
 use crate::engineio::config::EngineIoConfig;
 use crate::engineio::errors::{CloseReason, ErrorCode, RequestError};
-use crate::engineio::packet::{Packet, ProtocolVersion};
-use crate::engineio::payload;
-use crate::engineio::socket::{AbortGuard, EngineSocket, Upgrade};
-use crate::engineio::str::Str;
+use crate::engineio::session::{AbortGuard, EngineSocket, Upgrade};
+use crate::protocol::Str;
+use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
+use crate::protocol::engineio::payload;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -2,7 +2,7 @@
 //! the connection to [`WsConn`]. Done here rather than through axum, whose socket reads and
 //! frames every message itself.
 
-use super::ws_conn::{WsConfig, WsConn};
+use super::ws::conn::{WsConfig, WsConn};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};

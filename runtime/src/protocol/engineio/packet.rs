@@ -5,8 +5,8 @@
 //! `4` message, `5` upgrade, `6` noop. Binary messages travel as WebSocket binary frames, or in
 //! text form as `b` followed by their base64 encoding.
 
-use super::framed::Framed;
-use super::str::Str;
+use crate::protocol::Framed;
+use crate::protocol::Str;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{BufMut, Bytes, BytesMut};

@@ -1,15 +1,20 @@
 //! WebSocket: a session opened directly on a WebSocket, or a polling session upgraded to one.
 
-use super::ws_conn::{WsConn, WsReader, WsWriter};
-use super::ws_read::{ReadError, WsMessage};
+pub(crate) mod conn;
+mod frame;
+mod io;
+mod read;
+
 use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
 use crate::engineio::errors::CloseReason;
-use crate::engineio::packet::{Packet, ProtocolVersion};
-use crate::engineio::queue::Drained;
 use crate::engineio::request::RequestInfo;
-use crate::engineio::sid::Sid;
-use crate::engineio::socket::EngineSocket;
+use crate::engineio::session::EngineSocket;
+use crate::engineio::session::queue::Drained;
+use crate::protocol::Sid;
+use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
+use conn::{WsConn, WsReader, WsWriter};
+use read::{ReadError, WsMessage};
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -257,7 +262,7 @@ fn written(socket: &Arc<EngineSocket>, result: std::io::Result<()>) -> bool {
 
 fn on_decoded(
     socket: &Arc<EngineSocket>,
-    packet: Result<Packet, crate::engineio::packet::DecodeError>,
+    packet: Result<Packet, crate::protocol::engineio::packet::DecodeError>,
 ) {
     match packet {
         Ok(packet) => socket.on_packet(packet),

@@ -5,13 +5,13 @@
 //! and lets decoded messages borrow from the frame or request body they arrived in.
 
 use bytes::Bytes;
+use bytestring::ByteString;
 use std::fmt;
 use std::ops::Deref;
-use tungstenite::Utf8Bytes;
 
 /// An immutable UTF-8 string that clones in O(1). Its UTF-8 is checked once, when it is made.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Str(Utf8Bytes);
+pub struct Str(ByteString);
 
 // Hashes as `str` does, so that a `Str` key can be looked up with a `&str`.
 impl std::hash::Hash for Str {
@@ -29,34 +29,33 @@ impl std::borrow::Borrow<str> for Str {
 impl Str {
     /// A `Str` from a string literal, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
-        Str(Utf8Bytes::from_static(s))
+        Str(ByteString::from_static(s))
     }
 
     /// Validates `bytes` as UTF-8 and wraps them without copying.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
-        Utf8Bytes::try_from(bytes).map(Str)
+        ByteString::try_from(bytes).map(Str)
     }
 
     /// The string slice.
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.0
     }
 
     /// The underlying bytes.
     pub fn as_bytes(&self) -> &Bytes {
-        self.0.as_ref()
+        self.0.as_bytes()
     }
 
     /// Gives back the underlying bytes.
     pub fn into_bytes(self) -> Bytes {
-        self.0.into()
+        self.0.into_bytes()
     }
 
     /// A sub-string sharing the same buffer. Panics, like `str` indexing, if `range` does not fall
     /// on character boundaries.
     pub fn slice(&self, range: std::ops::Range<usize>) -> Str {
-        let _ = &self.as_str()[range.clone()];
-        Str::from_utf8(self.as_bytes().slice(range)).expect("cut on char boundaries")
+        Str(self.0.slice_ref(&self.as_str()[range]))
     }
 }
 
@@ -75,13 +74,13 @@ impl AsRef<str> for Str {
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Str(Utf8Bytes::from(s))
+        Str(ByteString::from(s))
     }
 }
 
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
-        Str(Utf8Bytes::from(s))
+        Str(ByteString::from(s))
     }
 }
 

@@ -4,21 +4,13 @@
 //! `2/chat,12["message","hi"]` or `51-["file",{"_placeholder":true,"num":0}]`; binary
 //! attachments follow as separate Engine.IO binary messages.
 
-use crate::engineio::Str;
+use crate::protocol::Str;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-/// Event names a client may not send: they mean something to the libraries themselves.
-pub const RESERVED_EVENTS: &[&str] = &[
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
+pub use crate::protocol::reserved::RESERVED_EVENTS;
 
 /// The most binary attachments one packet may announce by default (the reference parser's
 /// `maxAttachments`).

@@ -7,8 +7,8 @@
 //! connection thus holds no read buffer at all (a parser with a buffer of its own, as
 //! tungstenite is, keeps one per connection for its whole life).
 
-use super::ws_frame::{OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
-use crate::engineio::str::Str;
+use super::frame::{OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
+use crate::protocol::Str;
 use bytes::{Bytes, BytesMut};
 
 /// A complete message from the client.

@@ -1,6 +1,6 @@
 //! [`Framed`]: a text message encoded once for any number of sessions (a broadcast).
 
-use super::str::Str;
+use crate::protocol::Str;
 use bytes::Bytes;
 use std::fmt;
 use std::ops::Deref;
@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 /// included, so a broadcast is framed once, not once per receiver.
 ///
 /// ```
-/// use socketry::engineio::Framed;
+/// use socketry::protocol::Framed;
 /// let framed = Framed::new("42[\"news\",1]".into());
 /// assert_eq!(framed.as_str(), "42[\"news\",1]");
 /// ```

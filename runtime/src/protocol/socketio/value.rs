@@ -444,7 +444,7 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::socketio::encode;
+    use crate::protocol::socketio::encode;
 
     fn file() -> Value {
         Value::from_iter([

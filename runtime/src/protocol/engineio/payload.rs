@@ -4,7 +4,7 @@
 //! binary packets are written as `b` + base64, so a payload is always UTF-8 text.
 
 use super::packet::{DecodeError, Packet};
-use super::str::Str;
+use crate::protocol::Str;
 use bytes::{Bytes, BytesMut};
 
 /// Separates packets in a v4 payload.
@@ -142,7 +142,7 @@ mod tests {
 /// the packet.
 pub mod v3 {
     use super::super::packet::{DecodeError, Packet};
-    use super::super::str::Str;
+    use crate::protocol::Str;
     use bytes::{BufMut, Bytes, BytesMut};
 
     /// Whether a payload must be binary to carry these packets without base64.

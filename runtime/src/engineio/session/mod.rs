@@ -1,20 +1,24 @@
 //! One Engine.IO session: its send queue, its state across an upgrade, its heartbeat and its
 //! close. The transports (`transport/`) read and write it; nothing here does I/O itself.
 
-use super::config::TransportKind;
-use super::engine::EngineShared;
-use super::errors::{CloseReason, SendError};
-use super::framed::Framed;
-use super::handler::Message;
-use super::packet::{Packet, ProtocolVersion};
-use super::queue::{Refused, SendQueue};
-use super::request::RequestInfo;
-use super::sid::Sid;
-use super::str::Str;
+mod heartbeat;
+pub(crate) mod queue;
+
+use crate::engineio::config::TransportKind;
+use crate::engineio::engine::EngineShared;
+use crate::engineio::errors::{CloseReason, SendError};
+use crate::engineio::handler::Message;
+use crate::engineio::request::RequestInfo;
+use crate::protocol::Framed;
+use crate::protocol::Sid;
+use crate::protocol::Str;
+use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
 use bytes::Bytes;
+use queue::{Refused, SendQueue};
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -66,6 +70,8 @@ pub struct EngineSocket {
     closed: CancellationToken,
     close_reason: OnceLock<CloseReason>,
     engine: Weak<EngineShared>,
+    /// What the handler keeps for this session ([`set_state`](Self::set_state)).
+    handler_state: RwLock<Option<Arc<dyn Any + Send + Sync>>>,
 }
 
 impl fmt::Debug for EngineSocket {
@@ -109,6 +115,7 @@ impl EngineSocket {
             closed: CancellationToken::new(),
             close_reason: OnceLock::new(),
             engine,
+            handler_state: RwLock::new(None),
         })
     }
 
@@ -250,6 +257,56 @@ impl EngineSocket {
             engine.remove(self.id);
             engine.handler.on_disconnect(self, reason);
         }
+        // It may hold this session (a cycle): the session is over, so is its state.
+        self.handler_state
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+    }
+
+    /// Keeps `state` on the session for its [`EngineHandler`](crate::engineio::EngineHandler):
+    /// the handler's per-session data (Socket.IO's client), found again on every message with
+    /// [`state`](Self::state) rather than looked up in a table of its own. It is dropped when
+    /// the session closes, after `on_disconnect`; setting it again replaces it.
+    ///
+    /// ```
+    /// use socketry::engineio::{EngineHandler, EngineSocket, Message};
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// /// Counts each session's messages.
+    /// struct Counter;
+    ///
+    /// impl EngineHandler for Counter {
+    ///     fn on_connect(&self, socket: &Arc<EngineSocket>) {
+    ///         socket.set_state(Arc::new(AtomicUsize::new(0)));
+    ///     }
+    ///     fn on_message(&self, socket: &Arc<EngineSocket>, _message: Message) {
+    ///         if let Some(count) = socket.state::<AtomicUsize>() {
+    ///             count.fetch_add(1, Ordering::Relaxed);
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn set_state<T: Any + Send + Sync>(&self, state: Arc<T>) {
+        let mut slot = self
+            .handler_state
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        // Checked under the lock `terminate` takes after setting its reason: a state set as
+        // the session closes is dropped by one or the other.
+        *slot = (!self.is_terminated()).then_some(state as Arc<dyn Any + Send + Sync>);
+    }
+
+    /// The state kept by [`set_state`](Self::set_state), if it is a `T` and the session is
+    /// still open.
+    pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let state = self
+            .handler_state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        state.downcast().ok()
     }
 
     /// Refuses packets from now on, and closes the session with `reason` once the caller's
@@ -338,74 +395,6 @@ impl EngineSocket {
         let mut st = self.state.lock().expect("state lock");
         st.upgrade = Upgrade::Done;
         st.transport = TransportKind::WebSocket;
-    }
-
-    /// Pings every `interval` and closes the session when no pong comes within `timeout` (v4);
-    /// closes it when the client's pings stop (v3). Runs until the session closes.
-    ///
-    /// Deadlines are instants, not chained sleeps, so that timer latency does not add up: a
-    /// session is expired exactly `interval + timeout` after its last pong.
-    pub(crate) async fn heartbeat(self: Arc<Self>, interval: Duration, timeout: Duration) {
-        use tokio::time::{Instant, sleep_until};
-        // One timer and one wait for the close, for the session's whole life: reset and polled
-        // again each round, rather than a new timer entry and close waiter per round (this task
-        // lives as long as the session, so its size is part of every idle connection's memory).
-        let timer = sleep_until(Instant::now() + interval);
-        let closed = self.closed.cancelled();
-        tokio::pin!(timer, closed);
-        if self.protocol == ProtocolVersion::V3 {
-            loop {
-                let deadline = Instant::now() + interval + timeout;
-                *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
-                timer.as_mut().reset(deadline);
-                tokio::select! {
-                    // v3: the client pings, and its pings pace the queue's trims.
-                    _ = self.pong.notified() => self.queue.trim(),
-                    _ = &mut timer => {
-                        self.terminate(CloseReason::PingTimeout);
-                        return;
-                    }
-                    _ = &mut closed => return,
-                }
-            }
-        }
-        loop {
-            tokio::select! {
-                _ = &mut timer => {}
-                _ = &mut closed => return,
-            }
-            let deadline = timer.deadline() + timeout;
-            *self.pong_deadline.lock().expect("deadline lock") = Some(deadline);
-            timer.as_mut().reset(deadline);
-            // A full queue means the client is not reading: it will miss the pong deadline.
-            let _ = self.queue.push(Packet::Ping);
-            self.queue.trim();
-            tokio::select! {
-                _ = self.pong.notified() => {
-                    *self.pong_deadline.lock().expect("deadline lock") = None;
-                    timer.as_mut().reset(Instant::now() + interval);
-                }
-                _ = &mut timer => {
-                    self.terminate(CloseReason::PingTimeout);
-                    return;
-                }
-                _ = &mut closed => return,
-            }
-        }
-    }
-
-    /// Whether the pong deadline has passed; the session then closes with `ping timeout` now,
-    /// whether or not its timer has fired yet.
-    pub(crate) fn expire_if_overdue(self: &Arc<Self>) -> bool {
-        let overdue = self
-            .pong_deadline
-            .lock()
-            .expect("deadline lock")
-            .is_some_and(|d| tokio::time::Instant::now() >= d);
-        if overdue {
-            self.terminate(CloseReason::PingTimeout);
-        }
-        overdue || self.is_terminated()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::binary::PlaceholderFormatter;
 use super::packet::{PacketType, write_header};
-use crate::engineio::{Framed, Str};
+use crate::protocol::{Framed, Str};
 use bytes::Bytes;
 use serde::Serialize;
 use std::fmt;

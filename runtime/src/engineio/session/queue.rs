@@ -13,8 +13,8 @@
 //! between every two of them) keeps a small buffer until the next heartbeat, rather than
 //! allocating and freeing it once per message.
 
-use super::framed::Framed;
-use super::packet::Packet;
+use crate::protocol::Framed;
+use crate::protocol::engineio::packet::Packet;
 use std::future::poll_fn;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
@@ -290,7 +290,7 @@ impl SendQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engineio::str::Str;
+    use crate::protocol::Str;
 
     fn msg(s: &'static str) -> Packet {
         Packet::Message(Str::from_static(s))

@@ -13,7 +13,7 @@ use std::fmt;
 /// binary attachments that came with them) until a handler asks for them in a type of its own.
 ///
 /// ```
-/// use socketry::socketio::Args;
+/// use socketry::Args;
 ///
 /// let args = Args::from_json(r#"[1, "two", {"three": [3]}]"#).unwrap();
 /// assert_eq!(args.len(), 3);
@@ -279,7 +279,7 @@ mod tests {
         );
         assert_eq!(args.slice(..1).attachments(), [] as [Bytes; 0]);
         assert_eq!(args.slice(5..).len(), 0);
-        let p = crate::socketio::encode::event("/", "e", &rest, None).unwrap();
+        let p = crate::protocol::socketio::encode::event("/", "e", &rest, None).unwrap();
         assert_eq!(
             &*p.text(),
             r#"52-["e",{"z":1,"f":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":1}]"#

@@ -2,17 +2,17 @@
 //! server's frames are simple (no mask), and its reads can do without a buffer per connection.
 //!
 //! - Reading: each read goes into a buffer on the stack and every complete frame in it is
-//!   handled at once (see [`ws_read`](super::ws_read)); only an incomplete frame's bytes are kept,
+//!   handled at once (see [`ws_read`](super::read)); only an incomplete frame's bytes are kept,
 //!   so an idle connection holds no read buffer.
 //! - Writing: a broadcast's text, encoded once, is copied straight behind a frame header (or,
 //!   when large, written by reference) into the one write a batch takes, with no per-message
 //!   framing machinery, lock or extra wake-up per receiver.
 
-use super::ws_frame::{FrameBuf, OP_PONG};
-use super::ws_io::{self, ReadIo, WriteIo};
-use super::ws_read::{Control, FrameParser, ReadError, WsMessage};
-use crate::engineio::packet::{Packet, ProtocolVersion};
-use crate::engineio::socket::EngineSocket;
+use super::frame::{FrameBuf, OP_PONG};
+use super::io::{self as ws_io, ReadIo, WriteIo};
+use super::read::{Control, FrameParser, ReadError, WsMessage};
+use crate::engineio::session::EngineSocket;
+use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
 use bytes::{Buf, BytesMut};
 use hyper::upgrade::Upgraded;
 use std::future::poll_fn;

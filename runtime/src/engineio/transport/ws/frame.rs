@@ -4,9 +4,9 @@
 //! they already live in, which every receiver shares, with one vectored write. A broadcast's
 //! whole frame, header included, is built once and shared (see [`Framed`]).
 //!
-//! [`Framed`]: crate::engineio::Framed
+//! [`Framed`]: crate::protocol::Framed
 
-use crate::engineio::packet::{Frame, Packet, ProtocolVersion};
+use crate::protocol::engineio::packet::{Frame, Packet, ProtocolVersion};
 use bytes::Bytes;
 use std::io::IoSlice;
 
@@ -191,8 +191,8 @@ impl FrameBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engineio::Framed;
-    use crate::engineio::str::Str;
+    use crate::protocol::Framed;
+    use crate::protocol::Str;
     use std::io::Cursor;
     use tungstenite::protocol::{Role, WebSocket};
     use tungstenite::{Message, Utf8Bytes};

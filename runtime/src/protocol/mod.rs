@@ -1,0 +1,23 @@
+//! The pure codecs: what travels on the wire, as functions over bytes.
+//!
+//! - [`engineio`]: Engine.IO packets and payloads (protocol v4 and v3);
+//! - [`socketio`]: the Socket.IO packet codec (v5 and v4), binary attachments, [`Args`](socketio::Args)
+//!   and [`Value`](socketio::Value);
+//! - the types both share: [`Str`] (a cheaply cloneable string), [`Framed`] (one encoded
+//!   message for many receivers), [`Sid`] (random ids), and [`RESERVED_EVENTS`].
+//!
+//! Nothing here does I/O or knows an async runtime, an HTTP server or a WebSocket library:
+//! every byte a client sends reaches these functions first, so they can be tested and fuzzed
+//! on their own.
+
+pub mod engineio;
+mod framed;
+mod reserved;
+mod sid;
+pub mod socketio;
+mod str;
+
+pub use framed::Framed;
+pub use reserved::RESERVED_EVENTS;
+pub use sid::Sid;
+pub use str::Str;
