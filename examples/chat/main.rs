@@ -58,7 +58,7 @@ pub struct ChatMessage {
 }
 
 /// What the server keeps for each socket (`socket.data`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct User {
     /// The name given in the handshake (`auth: { name }`).
     pub name: String,

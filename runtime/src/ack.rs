@@ -1,5 +1,6 @@
 //! Acknowledgements: answering a client's, and awaiting a client's answer to ours.
 
+use crate::adapter::{AckFailure, AckOutcome};
 use crate::engineio::SendError;
 use crate::protocol::socketio::{Args, ArgsError, EncodeError, encode};
 use crate::socket::Socket;
@@ -52,6 +53,7 @@ impl AckSender {
 
 /// Why no acknowledgement came.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AckError {
     /// The client did not answer in time.
     #[error("operation has timed out")]
@@ -83,6 +85,17 @@ impl From<crate::EmitError> for AckError {
     }
 }
 
+impl From<AckFailure> for AckError {
+    fn from(failure: AckFailure) -> Self {
+        match failure {
+            AckFailure::Timeout => AckError::Timeout,
+            AckFailure::Disconnected => AckError::Disconnected,
+            AckFailure::QueueFull => AckError::Send(SendError::QueueFull),
+            AckFailure::Closed => AckError::Send(SendError::Closed),
+        }
+    }
+}
+
 type Decode<T> = fn(Args) -> Result<T, AckError>;
 
 fn keep(args: Args) -> Result<Args, AckError> {
@@ -90,7 +103,7 @@ fn keep(args: Args) -> Result<Args, AckError> {
 }
 
 fn decode<T: DeserializeOwned>(args: Args) -> Result<T, AckError> {
-    crate::typed::decode_ack(args).map_err(AckError::InvalidAnswer)
+    args.decode_arg(0).map_err(AckError::InvalidAnswer)
 }
 
 /// The answer to an emit with an acknowledgement: resolves with the client's answer, or an
@@ -148,7 +161,8 @@ impl<T> Future for AckFuture<T> {
     }
 }
 
-/// The answers to a broadcast with acknowledgements: one entry per socket reached, each the
+/// The answers to a broadcast with acknowledgements: one entry per answer (every socket
+/// reached on this node; the sockets of other nodes that answered, with an empty id), each the
 /// socket's answer (its [`Args`] untyped, the declared type for a typed event) or why none came.
 pub type BroadcastAcks<T = Args> = Vec<(SocketId, Result<T, AckError>)>;
 
@@ -156,9 +170,7 @@ pub type BroadcastAcks<T = Args> = Vec<(SocketId, Result<T, AckError>)>;
 /// the timeout has passed. The packet is sent when the emit is called, not when this is awaited.
 #[must_use = "the acknowledgements are lost unless awaited"]
 pub struct BroadcastAckFuture<T = Args> {
-    inner: Pin<
-        Box<dyn Future<Output = Result<crate::adapter::AckResponses, crate::EmitError>> + Send>,
-    >,
+    inner: Pin<Box<dyn Future<Output = Result<AckOutcome, crate::EmitError>> + Send>>,
     decode: Decode<T>,
 }
 
@@ -170,9 +182,7 @@ impl<T> fmt::Debug for BroadcastAckFuture<T> {
 
 impl BroadcastAckFuture {
     pub(crate) fn new(
-        inner: Pin<
-            Box<dyn Future<Output = Result<crate::adapter::AckResponses, crate::EmitError>> + Send>,
-        >,
+        inner: Pin<Box<dyn Future<Output = Result<AckOutcome, crate::EmitError>> + Send>>,
     ) -> Self {
         BroadcastAckFuture {
             inner,
@@ -194,12 +204,70 @@ impl<T> Future for BroadcastAckFuture<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let decode = self.decode;
         self.inner.as_mut().poll(cx).map(|r| {
-            r.map(|answers| {
-                answers
+            r.map(|outcome| {
+                outcome
+                    .responses
                     .into_iter()
-                    .map(|(id, answer)| (id, answer.and_then(decode)))
+                    .map(|response| {
+                        let answer = response.answer.map_err(AckError::from).and_then(decode);
+                        (response.socket.unwrap_or_default(), answer)
+                    })
                     .collect()
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_ack_for_test<T: DeserializeOwned>(args: Args) -> Result<T, AckError> {
+        decode(args)
+    }
+
+    #[test]
+    fn ack_answers_decode_from_the_first_argument() {
+        assert_eq!(
+            decode_ack_for_test::<u8>(Args::from_json("[7]").unwrap()).unwrap(),
+            7
+        );
+        assert_eq!(
+            decode_ack_for_test::<Option<u8>>(Args::default()).unwrap(),
+            None
+        );
+        decode_ack_for_test::<()>(Args::default()).unwrap();
+        assert!(decode_ack_for_test::<u8>(Args::from_json(r#"["x"]"#).unwrap()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod end_to_end {
+    use crate::harness::{TestClient, quick_config};
+    use crate::{AckError, Server, Socket};
+    use serde_json::json;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn an_emit_with_ack_resolves_with_the_answer_or_times_out() {
+        let io = Server::new(quick_config());
+        io.of("/").on_connection(|socket: Socket| async move {
+            let answer = socket.emit_with_ack("ask", &1).await;
+            let answer: Option<i32> = answer.ok().and_then(|a| a.get(0).ok());
+            let late = socket
+                .timeout(Duration::from_millis(50))
+                .emit_with_ack("ignored", &())
+                .await;
+            let timed_out = matches!(late, Err(AckError::Timeout));
+            let _ = socket.emit("results", &(answer, timed_out));
+        });
+        let mut c = TestClient::open(&io).await;
+        c.connect("/", json!({})).await;
+        let packet = c.recv_where(|p| p.starts_with("42")).await;
+        assert!(packet.starts_with("420[\"ask\",1]"), "{packet}");
+        c.send(&["430[41]"]).await;
+        let packet = c.recv_where(|p| p.starts_with("42")).await;
+        assert!(packet.ends_with("[\"ignored\"]"), "{packet}");
+        assert_eq!(c.event().await, json!(["results", 41, true]));
     }
 }

@@ -6,9 +6,8 @@ use crate::namespace::NamespaceInner;
 use crate::protocol::socketio::encode;
 use crate::remote::RemoteSocket;
 use crate::socket::{EmitError, Socket, check_event};
-use crate::typed::{EmitTarget, Events, Extensions, Untyped};
+use crate::typed::{Extensions, Untyped};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -114,14 +113,18 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> BroadcastOperator<C, 
         self
     }
 
-    fn emit_untyped<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+    pub(crate) fn emit_untyped<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), EmitError> {
         check_event(event)?;
         let packet = encode::event(&self.ns.name, event, args, None)?;
         self.ns.adapter().broadcast(&packet, &self.opts);
         Ok(())
     }
 
-    fn emit_with_ack_untyped<T: Serialize + ?Sized>(
+    pub(crate) fn emit_with_ack_untyped<T: Serialize + ?Sized>(
         &self,
         event: &str,
         args: &T,
@@ -162,7 +165,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> BroadcastOperator<C, 
             .fetch_sockets(&self.opts)
             .await
             .into_iter()
-            .map(RemoteSocket::cast)
+            .map(|info| RemoteSocket::new(info, self.ns.clone()))
             .collect()
     }
 
@@ -204,29 +207,62 @@ impl<C: ?Sized + 'static, D: 'static> BroadcastOperator<C, Untyped, D> {
     }
 }
 
-impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> BroadcastOperator<C, S, D> {
-    /// The events of `S`, one method each, emitted to every selected socket; those with an
-    /// acknowledgement resolve to every socket's answer, decoded into the declared type.
-    pub fn emit(self) -> S::Emitter<Self> {
-        S::emitter(self)
+#[cfg(test)]
+mod tests {
+    use crate::harness::{TestClient, quick_config};
+    use crate::{Server, Socket};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn rooms_union_and_exceptions_select_the_receivers() {
+        let io = Server::new(quick_config());
+        io.of("/").on_connection(|socket: Socket| async move {
+            let room: String = socket.handshake().auth["room"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
+            socket.join(room);
+        });
+        let mut clients = Vec::new();
+        for room in ["a", "b", "c"] {
+            let mut c = TestClient::open(&io).await;
+            c.connect("/", json!({ "room": room })).await;
+            clients.push(c);
+        }
+        io.to(["a", "b"]).except("b").emit("n", &1).unwrap();
+        io.to("c").emit("n", &2).unwrap();
+        io.broadcast().emit("n", &3).unwrap();
+        assert_eq!(clients[0].event().await, json!(["n", 1]));
+        assert_eq!(clients[0].event().await, json!(["n", 3]));
+        assert_eq!(clients[1].event().await, json!(["n", 3]), "b was excepted");
+        assert_eq!(clients[2].event().await, json!(["n", 2]));
+        assert_eq!(clients[2].event().await, json!(["n", 3]));
+        assert_eq!(io.to("a").sockets().len(), 1);
+        let fetched = io.to(["a", "c"]).fetch_sockets().await;
+        assert_eq!(fetched.len(), 2);
+        assert!(fetched.iter().all(|s| s.rooms.len() == 2));
     }
-}
 
-impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
-    for BroadcastOperator<C, S, D>
-{
-    type Emitted = Result<(), EmitError>;
-    type Acked<T: DeserializeOwned + Send + 'static> = BroadcastAckFuture<T>;
-
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
-        self.emit_untyped(event, args)
-    }
-
-    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
-        &self,
-        event: &'static str,
-        args: &A,
-    ) -> Self::Acked<T> {
-        self.emit_with_ack_untyped(event, args).decoded()
+    #[tokio::test]
+    async fn a_broadcast_with_acks_collects_every_answer() {
+        let io = Server::new(quick_config());
+        let mut a = TestClient::open(&io).await;
+        a.connect("/", json!({})).await;
+        let mut b = TestClient::open(&io).await;
+        b.connect("/", json!({})).await;
+        let asked = io.broadcast().emit_with_ack("q", &());
+        for c in [&mut a, &mut b] {
+            let packet = c.recv_where(|p| p.starts_with("42")).await;
+            let id: String = packet[2..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            c.send(&[&format!("43{id}[\"yes\"]")]).await;
+        }
+        let answers = asked.await.unwrap();
+        assert_eq!(answers.len(), 2);
+        for (_, answer) in answers {
+            assert_eq!(answer.unwrap().get::<String>(0).unwrap(), "yes");
+        }
     }
 }

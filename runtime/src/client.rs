@@ -362,3 +362,35 @@ impl EngineHandler for Bridge {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::harness::{TestClient, quick_config};
+    use crate::{Server, Socket};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn binary_attachments_are_reassembled_and_a_bad_packet_closes_the_session() {
+        let io = Server::new(quick_config());
+        io.of("/").on_connection(|socket: Socket| async move {
+            socket.on("file", |socket, args, _| async move {
+                let data: bytes::Bytes = args.get(0).unwrap_or_default();
+                let _ = socket.emit("size", &data.len());
+            });
+        });
+        let mut c = TestClient::open(&io).await;
+        c.connect("/", json!({})).await;
+        // Over polling (v4), a binary message is `b` and its base64.
+        c.send(&[r#"451-["file",{"_placeholder":true,"num":0}]"#, "bAQID"])
+            .await;
+        assert_eq!(c.event().await, json!(["size", 3]));
+        c.send(&["4_not a packet"]).await;
+        let closed = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            while !io.sockets().is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "a parse error closes the session");
+    }
+}

@@ -50,3 +50,32 @@ pub(crate) fn call(what: &'static str, f: impl FnOnce()) {
         tracing::error!("a {what} handler panicked");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::harness::{TestClient, quick_config};
+    use crate::{Server, Socket};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_contained_and_the_socket_goes_on() {
+        let io = Server::new(quick_config());
+        io.of("/").on_connection(|socket: Socket| async move {
+            socket.on("boom", |_, _, _| async move { panic!("a handler's bug") });
+            socket.on_any(|_, event, _| {
+                if event == "boom-sync" {
+                    panic!("a listener's bug");
+                }
+            });
+            socket.on("ping", |socket, _, _| async move {
+                let _ = socket.emit("pong", &());
+            });
+        });
+        let mut c = TestClient::open(&io).await;
+        c.connect("/", json!({})).await;
+        c.emit(r#"["boom"]"#).await;
+        c.emit(r#"["boom-sync"]"#).await;
+        c.emit(r#"["ping"]"#).await;
+        assert_eq!(c.event().await, json!(["pong"]));
+    }
+}

@@ -36,16 +36,21 @@
 pub mod engineio;
 pub mod protocol;
 
-mod ack;
 pub mod adapter;
+
+mod ack;
 mod broadcast;
 mod client;
 mod handler;
 mod namespace;
-mod recovery;
 mod remote;
 mod server;
+mod server_side_emit;
 mod socket;
+
+#[cfg(test)]
+mod harness;
+
 pub mod typed;
 
 #[doc(hidden)]
@@ -53,18 +58,19 @@ pub mod typed;
 pub mod __private;
 
 pub use ack::{AckError, AckFuture, AckSender, BroadcastAckFuture, BroadcastAcks};
+pub use adapter::ConnectionStateRecovery;
 pub use broadcast::BroadcastOperator;
 pub use engineio::{App, Listeners, serve, shutdown_signal};
-pub use namespace::{MiddlewareError, Namespace, ServerSideEmit};
+pub use namespace::{MiddlewareError, Namespace};
 pub use protocol::socketio::{Args, Value};
 pub use protocol::{Sid, Str};
-pub use recovery::ConnectionStateRecovery;
 pub use remote::RemoteSocket;
 pub use server::{DynamicNamespace, Server, ServerConfig};
+pub use server_side_emit::ServerSideEmit;
 pub use socket::{
-    DataGuard, DisconnectReason, EmitError, Handshake, Socket, SocketId, SocketTimeout,
+    DataGuard, DisconnectReason, EmitError, EventError, Handshake, Socket, SocketId, SocketTimeout,
 };
-pub use typed::{Ack, EventError, Extensions, Untyped};
+pub use typed::{Ack, Extensions, Untyped};
 
 #[doc = include_str!("../docs/events.md")]
 pub use socketry_macros::events;

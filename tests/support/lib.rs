@@ -1,6 +1,7 @@
 //! Shared helpers for the end-to-end tests: servers on loopback ports the OS picks, and a runner
 //! for the `node --test` files that drive them with the official npm clients.
 
+pub mod adapter_server;
 pub mod engine_server;
 pub mod node;
 pub mod recovery_server;

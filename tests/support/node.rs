@@ -19,9 +19,14 @@ pub async fn run(file: &str, env: &[(&str, String)], limit: Duration) {
     );
     let path: PathBuf = Path::new("node").join(file);
     let mut cmd = tokio::process::Command::new("node");
-    cmd.arg("--test")
-        .arg("--test-reporter=spec")
-        .arg(&path)
+    cmd.arg("--test").arg("--test-reporter=spec");
+    // One case by name (see `tests/e2e.rs`).
+    if let Ok(case) = std::env::var("E2E_CASE")
+        && !case.is_empty()
+    {
+        cmd.arg(format!("--test-name-pattern={case}"));
+    }
+    cmd.arg(&path)
         .current_dir(&dir)
         .envs(env.iter().map(|(k, v)| (k, v.as_str())))
         .stdin(Stdio::null())

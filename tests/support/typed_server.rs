@@ -72,7 +72,7 @@ pub trait ServerEvents {
 }
 
 /// What each socket keeps.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Data {
     /// Set by `setName`.
     pub name: String,

@@ -1,15 +1,11 @@
 //! The in-memory adapter: rooms in two maps, broadcasts to this node's sockets only.
 
 use super::{
-    AckResponses, Adapter, BoxFuture, BroadcastOptions, LocalNamespace, PersistedSession,
-    RestoredSession, Room, SessionLog,
+    AckOutcome, AckResponse, Adapter, BoxFuture, BroadcastOptions, LocalNamespace,
+    PersistedSession, RestoredSession, Room, SessionLog, SocketInfo,
 };
-use crate::ack::AckError;
-use crate::protocol::Str;
 use crate::protocol::socketio::EncodedPacket;
-use crate::remote::RemoteSocket;
-use crate::socket::SocketId;
-use crate::socket::id_hash::{IdMap, IdSet};
+use crate::protocol::{IdMap, IdSet, SocketId, Str};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
@@ -246,31 +242,27 @@ impl Adapter for MemoryAdapter {
         ack_id: u64,
         opts: &BroadcastOptions,
         timeout: Duration,
-    ) -> BoxFuture<AckResponses> {
+    ) -> BoxFuture<AckOutcome> {
         let targets = self.local_sockets(opts);
         let waiting = self
             .nsp
-            .deliver_with_ack(&targets, packet, ack_id, opts.flags);
-        let nsp = self.nsp.clone();
+            .deliver_with_ack(&targets, packet, ack_id, opts.flags, timeout);
         Box::pin(async move {
-            let answers = waiting.into_iter().map(|(id, rx)| async move {
-                let result = match rx {
-                    Err(e) => Err(AckError::Send(e)),
-                    Ok(rx) => match tokio::time::timeout(timeout, rx).await {
-                        Ok(Ok(args)) => Ok(args),
-                        Ok(Err(_)) => Err(AckError::Disconnected),
-                        Err(_) => Err(AckError::Timeout),
-                    },
-                };
-                (id, result)
+            let clients = waiting.len();
+            let answers = waiting.into_iter().map(|(id, answer)| async move {
+                AckResponse {
+                    socket: Some(id),
+                    answer: answer.await,
+                }
             });
-            let answers = futures_util::future::join_all(answers).await;
-            nsp.forget_ack(&targets, ack_id);
-            answers
+            AckOutcome {
+                clients,
+                responses: futures_util::future::join_all(answers).await,
+            }
         })
     }
 
-    fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<Vec<RemoteSocket>> {
+    fn fetch_sockets(&self, opts: &BroadcastOptions) -> BoxFuture<Vec<SocketInfo>> {
         let sockets = self.nsp.describe(&self.local_sockets(opts));
         Box::pin(std::future::ready(sockets))
     }
@@ -378,14 +370,14 @@ mod tests {
             _: &EncodedPacket,
             _: u64,
             _: BroadcastFlags,
+            _: Duration,
         ) -> Vec<(
             SocketId,
-            Result<tokio::sync::oneshot::Receiver<crate::Args>, crate::engineio::SendError>,
+            BoxFuture<Result<crate::protocol::socketio::Args, crate::adapter::AckFailure>>,
         )> {
             Vec::new()
         }
-        fn forget_ack(&self, _: &[SocketId], _: u64) {}
-        fn describe(&self, _: &[SocketId]) -> Vec<RemoteSocket> {
+        fn describe(&self, _: &[SocketId]) -> Vec<SocketInfo> {
             Vec::new()
         }
         fn disconnect(&self, _: &[SocketId], _: bool) {}

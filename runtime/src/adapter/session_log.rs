@@ -8,10 +8,10 @@
 //! resume point only for a session it was issued to: a volatile event takes a position too (a
 //! marker, never replayed), so that the offset it carries is one of its receivers'.
 
+use super::ConnectionStateRecovery;
 use super::{BroadcastOptions, PersistedSession, RestoredSession, Room};
 use crate::protocol::Str;
 use crate::protocol::socketio::EncodedPacket;
-use crate::recovery::ConnectionStateRecovery;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -314,7 +314,7 @@ mod tests {
             sid: Str::from(rooms.first().copied().unwrap_or("sid")),
             pid: Str::from(pid),
             rooms: rooms.iter().map(|r| Str::from(*r)).collect(),
-            data: std::sync::Arc::new(std::sync::Mutex::new(Box::new(()))),
+            data: crate::adapter::SessionData::new(crate::protocol::socketio::Value::Null),
             since: Some(since),
             presented: None,
         }

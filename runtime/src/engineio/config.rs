@@ -44,6 +44,7 @@ pub type AllowRequest = Arc<dyn Fn(Arc<RequestInfo>) -> AllowRequestFuture + Sen
 
 /// The session cookie set on the handshake response (option `cookie` of the reference).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CookieOptions {
     /// Cookie name; `io` by default.
     pub name: String,
@@ -107,6 +108,7 @@ impl CookieOptions {
 /// assert_eq!(config.ping_timeout, Duration::from_secs(20));
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct EngineIoConfig {
     /// Where the server answers; `/engine.io` by default (Socket.IO uses `/socket.io`).
     /// Requests under `{path}/` are served, as with the reference's trailing-slash default.

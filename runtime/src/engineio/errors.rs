@@ -7,6 +7,7 @@ use http::{HeaderValue, StatusCode, header};
 /// Why a request was refused, with the reference's numeric code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// 0: the `transport` query parameter is missing, unknown or disabled.
     UnknownTransport = 0,
@@ -86,6 +87,7 @@ impl IntoResponse for RequestError {
 
 /// Why a session closed, with the reference's wording ([`CloseReason::as_str`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// The client closed the session (a `close` packet or a closed WebSocket).
     TransportClose,
@@ -124,6 +126,7 @@ impl std::fmt::Display for CloseReason {
 
 /// Why [`EngineSocket::send`](super::EngineSocket::send) refused a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SendError {
     /// The session is closed or closing.
     #[error("the session is closed")]

@@ -58,6 +58,11 @@ impl serde::Serialize for Sid {
     }
 }
 
+/// A socket id: random for Socket.IO v5 clients; for v2 clients (Engine.IO v3), the form they
+/// compute themselves, the Engine.IO id on `/` and `nsp#id` elsewhere, as the reference does.
+/// It names the room the socket is alone in.
+pub type SocketId = crate::protocol::Str;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,17 +1,16 @@
 //! [`SocketTimeout`]: an emit with an acknowledgement, with its own timeout.
 
-use super::{EmitError, Socket};
+use super::Socket;
 use crate::ack::AckFuture;
-use crate::typed::{EmitTarget, Events, Extensions, Untyped};
+use crate::typed::{Extensions, Untyped};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::fmt;
 use std::time::Duration;
 
 /// [`Socket::timeout`]: an emit with an acknowledgement, with its own timeout.
 pub struct SocketTimeout<'a, C: ?Sized = Untyped, S: ?Sized = Untyped, D = Extensions> {
-    pub(super) socket: &'a Socket<C, S, D>,
-    pub(super) timeout: Duration,
+    pub(crate) socket: &'a Socket<C, S, D>,
+    pub(crate) timeout: Duration,
 }
 
 impl<C: ?Sized, S: ?Sized, D> fmt::Debug for SocketTimeout<'_, C, S, D> {
@@ -30,31 +29,12 @@ impl<C: ?Sized + 'static, D: 'static> SocketTimeout<'_, C, Untyped, D> {
     }
 }
 
-impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> SocketTimeout<'_, C, S, D> {
-    /// The events of `S`, as [`Socket::emit`]; those with an acknowledgement wait at most this
-    /// timeout.
-    pub fn emit(self) -> S::Emitter<Self> {
-        S::emitter(self)
-    }
-}
-
-impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
-    for SocketTimeout<'_, C, S, D>
-{
-    type Emitted = Result<(), EmitError>;
-    type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
-
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
-        self.socket.emit_untyped(event, args)
-    }
-
-    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
-        &self,
-        event: &'static str,
-        args: &A,
-    ) -> Self::Acked<T> {
-        self.socket
-            .emit_with_ack_within(event, args, self.timeout)
-            .decoded()
+impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
+    /// Sets the acknowledgement timeout of the next emit with an acknowledgement.
+    pub fn timeout(&self, timeout: Duration) -> SocketTimeout<'_, C, S, D> {
+        SocketTimeout {
+            socket: self,
+            timeout,
+        }
     }
 }

@@ -28,7 +28,7 @@ trait InterServerEvents {
     fn hello(node: String);
 }
 
-#[derive(Default, Clone)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 struct Data {
     name: String,
 }

@@ -63,6 +63,7 @@ pub enum Packet {
 /// Why a frame is not a valid Engine.IO packet. Any of these closes the session with the reason
 /// `parse error`, as the reference server does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// An empty frame or payload element.
     #[error("empty packet")]

@@ -45,6 +45,7 @@ impl fmt::Debug for Args {
 
 /// An argument that does not have the type asked for.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArgsError {
     /// There is no argument at this index.
     #[error("no argument at index {0}")]
@@ -151,6 +152,19 @@ impl Args {
 }
 
 impl Args {
+    /// Argument `i` as a `T`, a missing one read as JSON `null` (so an `Option` may be left
+    /// out, as a JavaScript client leaves out `undefined`); a mismatch names its position.
+    pub(crate) fn decode_arg<T: DeserializeOwned>(&self, i: usize) -> Result<T, ArgsError> {
+        let decoded = match self.get(i) {
+            Err(ArgsError::Missing(_)) => serde_json::from_str("null").map_err(ArgsError::Invalid),
+            r => r,
+        };
+        decoded.map_err(|e| match e {
+            ArgsError::Invalid(source) => ArgsError::Argument { index: i, source },
+            e => e,
+        })
+    }
+
     /// Every argument as a [`Value`], binary data where the client put it.
     ///
     /// ```

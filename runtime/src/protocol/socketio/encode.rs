@@ -92,6 +92,24 @@ pub(crate) fn event<T: Serialize + ?Sized>(
     )
 }
 
+/// The arguments of an encoded event, as a receiver decodes them (binary data back in place).
+pub(crate) fn event_args(packet: &EncodedPacket) -> super::Args {
+    use super::packet::{Packet, Payload};
+    match Packet::decode(packet.text()) {
+        Ok(Packet {
+            payload: Payload::Event { args, .. },
+            ..
+        }) => super::Args::new(args, packet.attachments.clone()),
+        _ => super::Args::default(),
+    }
+}
+
+/// `args` as [`Args`](super::Args), spread as an event's arguments are (a tuple into several,
+/// `()` into none): what a receiver of the event would decode.
+pub(crate) fn to_args<T: Serialize + ?Sized>(args: &T) -> Result<super::Args, EncodeError> {
+    Ok(event_args(&event("/", "", args, None)?))
+}
+
 /// Encodes `ACK id [...args]`, spreading tuples as [`event`] does.
 pub(crate) fn ack<T: Serialize + ?Sized>(
     nsp: &str,

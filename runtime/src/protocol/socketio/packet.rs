@@ -173,6 +173,7 @@ pub struct Packet {
 
 /// Why a message is not a Socket.IO packet. Any of these closes the client with `parse error`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The first character is not a packet type.
     #[error("unknown packet type")]

@@ -138,6 +138,24 @@ impl Value {
         }
     }
 
+    /// The value `value` serializes to, binary data (`bytes::Bytes`, `serde_bytes`) kept as
+    /// [`Value::Binary`]: the form a socket's data takes to cross to another node.
+    ///
+    /// ```
+    /// use socketry::Value;
+    /// #[derive(serde::Serialize)]
+    /// struct User { name: &'static str, avatar: bytes::Bytes }
+    /// let v = Value::from_serialize(&User { name: "ann", avatar: bytes::Bytes::from_static(b"\x89PNG") }).unwrap();
+    /// assert_eq!(v["name"].as_str(), Some("ann"));
+    /// assert!(v["avatar"].as_bytes().is_some());
+    /// ```
+    pub fn from_serialize<T: Serialize + ?Sized>(
+        value: &T,
+    ) -> Result<Value, crate::protocol::socketio::EncodeError> {
+        let args = crate::protocol::socketio::encode::to_args(&(value,))?;
+        Ok(args.iter().next().unwrap_or_default())
+    }
+
     /// Reads this value as a `T`: binary data goes to the fields that take bytes.
     pub fn deserialize_into<T: de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
         T::deserialize(self)

@@ -7,7 +7,7 @@
 //! protection buys nothing here; a multiply that folds its 128-bit product, over 8 bytes at a
 //! time, costs a fraction of it and spreads random ids as well.
 
-use super::SocketId;
+use crate::protocol::SocketId;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 

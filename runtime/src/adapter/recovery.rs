@@ -12,7 +12,6 @@
 //!   itself) gets its session back, the middlewares skipped if so configured, and every kept
 //!   packet after its offset that its rooms selected, in order, exactly once.
 
-use crate::socket::DisconnectReason;
 use std::time::Duration;
 
 /// The options of connection state recovery. [`Default`] gives the reference's defaults, plus
@@ -30,6 +29,7 @@ use std::time::Duration;
 /// # let _ = config;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnectionStateRecovery {
     /// How long a session and the packets it may miss are kept. Default 2 minutes.
     pub max_disconnection_duration: Duration,
@@ -77,16 +77,4 @@ impl ConnectionStateRecovery {
         self.max_bytes = n;
         self
     }
-}
-
-/// Whether a socket that left for `reason` keeps its session: only for what a network causes.
-/// An explicit disconnection, by either side, and a server shutting down are final. (The
-/// reference also keeps sessions on `server shutting down` and the forced closes.)
-pub(crate) fn is_recoverable(reason: DisconnectReason) -> bool {
-    matches!(
-        reason,
-        DisconnectReason::TransportClose
-            | DisconnectReason::TransportError
-            | DisconnectReason::PingTimeout
-    )
 }

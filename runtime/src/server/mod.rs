@@ -1,146 +1,34 @@
-//! [`Server`]: the Socket.IO server, its options, namespaces and the axum integration.
+//! [`Server`]: the Socket.IO server, its namespaces and the axum integration.
+//!
+//! The handle is here; its options are in `config.rs` and dynamic namespaces in `dynamic.rs`.
 
-use crate::adapter::{AdapterFactory, IntoRooms, MemoryAdapter};
+mod config;
+mod dynamic;
+#[cfg(test)]
+mod tests;
+
+pub use config::ServerConfig;
+pub use dynamic::DynamicNamespace;
+use dynamic::{Matcher, Parent};
+
+use crate::adapter::{AdapterFactory, IntoRooms};
 use crate::broadcast::BroadcastOperator;
-use crate::client::Client;
-use crate::engineio::{EngineIo, EngineIoConfig, Str};
-use crate::handler::BoxFuture;
-use crate::namespace::{Hooks, MiddlewareError, Namespace, NamespaceInner};
-use crate::protocol::socketio::encode;
-use crate::protocol::socketio::packet::PacketType;
-use crate::socket::{EmitError, Socket};
-use crate::typed::{Events, Extensions, Untyped};
+use crate::engineio::{EngineIo, Str};
+use crate::namespace::{Namespace, NamespaceInner};
+use crate::socket::{DataCodec, EmitError, Socket};
+use crate::typed::{Extensions, Untyped};
 use serde::Serialize;
-use std::any::Any;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, RwLock, Weak};
-use std::time::Duration;
-
-/// Socket.IO options, with the reference server's defaults. Engine.IO options are in
-/// [`engine`](Self::engine) (path `/socket.io` here).
-#[derive(Clone)]
-pub struct ServerConfig {
-    /// The Engine.IO options (ping interval and timeout, payload limit, transports, CORS, …).
-    pub engine: EngineIoConfig,
-    /// How long a connection may stay without joining any namespace. Default 45 s.
-    pub connect_timeout: Duration,
-    /// How long `emit_with_ack` waits when no timeout is given. The reference waits forever;
-    /// here an acknowledgement never hangs. Default 5 s.
-    pub ack_timeout: Duration,
-    /// Connection state recovery: off (`None`) by default, as in the reference.
-    pub connection_state_recovery: Option<crate::ConnectionStateRecovery>,
-    /// The most binary attachments one packet from a client may announce; a packet announcing
-    /// more closes its connection as invalid. Default 10 (the reference parser's
-    /// `maxAttachments`).
-    pub max_attachments: usize,
-    pub(crate) adapter: AdapterFactory,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            engine: EngineIoConfig::default().path("/socket.io"),
-            connect_timeout: Duration::from_secs(45),
-            ack_timeout: Duration::from_secs(5),
-            connection_state_recovery: None,
-            max_attachments: crate::protocol::socketio::packet::MAX_ATTACHMENTS,
-            adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
-        }
-    }
-}
-
-impl fmt::Debug for ServerConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerConfig")
-            .field("engine", &self.engine)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("ack_timeout", &self.ack_timeout)
-            .field("connection_state_recovery", &self.connection_state_recovery)
-            .field("max_attachments", &self.max_attachments)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ServerConfig {
-    /// Turns connection state recovery on, with these options (see
-    /// [`ConnectionStateRecovery`](crate::ConnectionStateRecovery)).
-    pub fn connection_state_recovery(mut self, options: crate::ConnectionStateRecovery) -> Self {
-        self.connection_state_recovery = Some(options);
-        self
-    }
-
-    /// Sets the Engine.IO options. Socket.IO stays at `/socket.io/` unless `engine` sets a
-    /// path of its own ([`EngineIoConfig::path`] or [`path`](Self::path)).
-    ///
-    /// ```
-    /// use socketry::ServerConfig;
-    /// use socketry::engineio::EngineIoConfig;
-    /// use std::time::Duration;
-    ///
-    /// let config = ServerConfig::default()
-    ///     .engine(EngineIoConfig::default().ping_interval(Duration::from_secs(10)));
-    /// assert_eq!(config.engine.path, "/socket.io");
-    /// ```
-    pub fn engine(mut self, mut engine: EngineIoConfig) -> Self {
-        if !engine.path_set {
-            engine.path = self.engine.path;
-        }
-        self.engine = engine;
-        self
-    }
-    /// Sets the path Socket.IO is served at (`path` in the reference). Default `/socket.io`.
-    pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.engine = self.engine.path(path);
-        self
-    }
-    /// Sets [`max_attachments`](Self::max_attachments).
-    pub fn max_attachments(mut self, n: usize) -> Self {
-        self.max_attachments = n;
-        self
-    }
-    /// Sets [`connect_timeout`](Self::connect_timeout).
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
-        self
-    }
-    /// Sets [`ack_timeout`](Self::ack_timeout).
-    pub fn ack_timeout(mut self, d: Duration) -> Self {
-        self.ack_timeout = d;
-        self
-    }
-    /// Uses another adapter for every namespace.
-    pub fn adapter(
-        mut self,
-        factory: impl Fn(Arc<dyn crate::adapter::LocalNamespace>) -> Arc<dyn crate::adapter::Adapter>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Self {
-        self.adapter = Arc::new(factory);
-        self
-    }
-}
-
-type Predicate = Arc<dyn Fn(&str, &serde_json::Value) -> BoxFuture<bool> + Send + Sync>;
-
-/// Matches the names of a dynamic namespace.
-enum Matcher {
-    Regex(regex::Regex),
-    Predicate(Predicate),
-}
-
-struct Parent {
-    matcher: Matcher,
-    hooks: Arc<Hooks>,
-}
 
 pub(crate) struct ServerInner {
     pub(crate) config: ServerConfig,
-    /// Makes a new socket's data: the default value of the server's data type.
-    pub(crate) new_data: fn() -> Box<dyn Any + Send>,
+    /// Makes, serializes and restores the sockets' data (the server's data type).
+    pub(crate) data: DataCodec,
     pub(crate) adapter: AdapterFactory,
     namespaces: RwLock<HashMap<Str, Arc<NamespaceInner>>>,
     parents: RwLock<Vec<Arc<Parent>>>,
@@ -158,49 +46,6 @@ impl ServerInner {
             .entry(Str::from(name))
             .or_insert_with(|| NamespaceInner::new(Str::from(name), Arc::default(), self))
             .clone()
-    }
-
-    /// A client's `CONNECT` to `nsp`: a static namespace, else the first dynamic one whose
-    /// matcher accepts it (created once, however many clients arrive while it is checked).
-    pub(crate) async fn connect(
-        self: Arc<Self>,
-        client: Arc<Client>,
-        nsp: Str,
-        auth: serde_json::Value,
-    ) {
-        let existing = self
-            .namespaces
-            .read()
-            .expect("namespaces lock")
-            .get(&nsp)
-            .cloned();
-        if let Some(ns) = existing {
-            return ns.connect(client, auth).await;
-        }
-        let parents = self.parents.read().expect("parents lock").clone();
-        for parent in parents {
-            let matched = match &parent.matcher {
-                Matcher::Regex(re) => re.is_match(&nsp),
-                Matcher::Predicate(p) => p(&nsp, &auth).await,
-            };
-            if matched {
-                let ns = self
-                    .namespaces
-                    .write()
-                    .expect("namespaces lock")
-                    .entry(nsp.clone())
-                    .or_insert_with(|| {
-                        NamespaceInner::new(nsp.clone(), parent.hooks.clone(), &self)
-                    })
-                    .clone();
-                return ns.connect(client, auth).await;
-            }
-        }
-        tracing::debug!(%nsp, "unknown namespace");
-        let error = serde_json::json!({ "message": "Invalid namespace" });
-        let packet = encode::control(PacketType::ConnectError, &nsp, Some(&error));
-        let _ = client.send(&packet, false);
-        client.connect_done(&nsp, None);
     }
 }
 
@@ -292,8 +137,12 @@ impl Server {
     }
 }
 
-impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: Default + Send + 'static>
-    Server<C, S, I, D>
+impl<
+    C: ?Sized + 'static,
+    S: ?Sized + 'static,
+    I: ?Sized + 'static,
+    D: Default + Serialize + DeserializeOwned + Send + 'static,
+> Server<C, S, I, D>
 {
     /// A server with these options and the events and data type of its type parameters (each
     /// socket's data starts as `D::default()`). The main namespace `/` exists from the start.
@@ -305,7 +154,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: Default +
                 Arc::new(crate::client::Bridge(weak.clone())),
             ),
             config,
-            new_data: || Box::new(D::default()),
+            data: DataCodec::of::<D>(),
             namespaces: RwLock::default(),
             parents: RwLock::default(),
         });
@@ -469,72 +318,5 @@ impl<C: ?Sized + 'static, I: ?Sized + 'static, D: 'static> Server<C, Untyped, I,
     /// Emits to every socket of the main namespace.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
         self.main().emit(event, args)
-    }
-}
-
-impl<C: ?Sized + 'static, S: ?Sized + Events, I: ?Sized + 'static, D: 'static> Server<C, S, I, D> {
-    /// The events of `S`, one method each, emitted to every socket of the main namespace.
-    pub fn emit(&self) -> S::Emitter<BroadcastOperator<C, S, D>> {
-        S::emitter(self.broadcast())
-    }
-}
-
-/// The handlers and middlewares shared by every namespace of a dynamic namespace.
-pub struct DynamicNamespace<
-    C: ?Sized = Untyped,
-    S: ?Sized = Untyped,
-    I: ?Sized = Untyped,
-    D = Extensions,
-> {
-    hooks: Arc<Hooks>,
-    _types: PhantomData<fn(&C, &S, &I) -> D>,
-}
-
-impl<C: ?Sized, S: ?Sized, I: ?Sized, D> Clone for DynamicNamespace<C, S, I, D> {
-    fn clone(&self) -> Self {
-        DynamicNamespace {
-            hooks: self.hooks.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<C: ?Sized, S: ?Sized, I: ?Sized, D> fmt::Debug for DynamicNamespace<C, S, I, D> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DynamicNamespace")
-    }
-}
-
-impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static>
-    DynamicNamespace<C, S, I, D>
-{
-    /// Registers a connection handler for every matching namespace.
-    pub fn on_connection<F, Fut>(&self, handler: F) -> &Self
-    where
-        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.hooks.add_connection_handler(handler);
-        self
-    }
-
-    /// Adds a middleware for every matching namespace.
-    pub fn middleware<F, Fut>(&self, middleware: F) -> &Self
-    where
-        F: Fn(Socket<C, S, D>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), MiddlewareError>> + Send + 'static,
-    {
-        self.hooks.add_middleware(middleware);
-        self
-    }
-
-    /// Sets the hook for typed events whose arguments do not match, for every matching
-    /// namespace (see [`Namespace::on_event_error`]).
-    pub fn on_event_error(
-        &self,
-        hook: impl Fn(&Socket<C, S, D>, &crate::EventError) + Send + Sync + 'static,
-    ) -> &Self {
-        self.hooks.set_event_error(hook);
-        self
     }
 }

@@ -1,6 +1,6 @@
 //! `socket.handshake`: what the server knows of a socket's connection.
 
-use crate::engineio::RequestInfo;
+use crate::protocol::RequestInfo;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,7 +30,9 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    pub(crate) fn new(request: Arc<RequestInfo>, auth: serde_json::Value) -> Self {
+    /// A handshake from its request and `CONNECT` auth payload: how a node describes a socket
+    /// it learned of from another node.
+    pub fn new(request: Arc<RequestInfo>, auth: serde_json::Value) -> Self {
         Handshake { request, auth }
     }
 

@@ -11,8 +11,12 @@
 //! A parameter is either [`Untyped`] (the default: events named by strings, arguments as
 //! [`Args`]) or `dyn Trait` for a trait under `#[events]`, which implements [`Events`].
 
+mod broadcast;
+mod namespace;
+mod server;
+mod socket;
+
 use crate::ack::AckSender;
-use crate::protocol::Str;
 use crate::protocol::socketio::{Args, ArgsError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,8 +29,65 @@ use std::marker::PhantomData;
 pub struct Untyped;
 
 /// The data of an untyped socket (`socket.data` in the reference): a map holding one value per
-/// type. Typed servers choose their own data type instead.
-pub type Extensions = http::Extensions;
+/// type ([`http::Extensions`], which it dereferences to). Typed servers choose their own data
+/// type instead.
+///
+/// Its entries stay on this node, whatever their type. What crosses to another node (fetched
+/// by `fetch_sockets` there, or a session restored there) is its [`serde_json::Value`] entry,
+/// if it has one: that is its serialized form, `null` without one.
+///
+/// ```
+/// use socketry::Extensions;
+/// #[derive(Clone)]
+/// struct Session(u64);
+///
+/// let mut data = Extensions::new();
+/// data.insert(Session(7)); // local only
+/// data.insert(serde_json::json!({ "user": "ann" })); // crosses nodes
+/// assert_eq!(serde_json::to_value(&data).unwrap()["user"], "ann");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Extensions(http::Extensions);
+
+impl Extensions {
+    /// An empty map.
+    pub fn new() -> Self {
+        Extensions::default()
+    }
+}
+
+impl std::ops::Deref for Extensions {
+    type Target = http::Extensions;
+    fn deref(&self) -> &http::Extensions {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Extensions {
+    fn deref_mut(&mut self) -> &mut http::Extensions {
+        &mut self.0
+    }
+}
+
+impl Serialize for Extensions {
+    fn serialize<Z: serde::Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        match self.0.get::<serde_json::Value>() {
+            Some(value) => value.serialize(s),
+            None => s.serialize_unit(),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Extensions {
+    fn deserialize<Z: serde::Deserializer<'de>>(d: Z) -> Result<Self, Z::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        let mut data = Extensions::new();
+        if !value.is_null() {
+            data.insert(value);
+        }
+        Ok(data)
+    }
+}
 
 /// A set of events declared by an `#[events]` trait, implemented by the macro for
 /// `dyn Trait`. The same set serves both directions; where it appears in
@@ -143,43 +204,6 @@ impl<T: Serialize + ?Sized + 'static> Ack<T> {
     }
 }
 
-/// An event whose arguments do not match the types its trait declares. The handler was not
-/// called; the socket stays connected.
-#[derive(Debug)]
-pub struct EventError {
-    event: Str,
-    args: Args,
-    error: ArgsError,
-}
-
-impl EventError {
-    pub(crate) fn new(event: Str, args: Args, error: ArgsError) -> Self {
-        EventError { event, args, error }
-    }
-
-    /// The event's name.
-    pub fn event(&self) -> &str {
-        &self.event
-    }
-
-    /// The arguments as received.
-    pub fn args(&self) -> &Args {
-        &self.args
-    }
-}
-
-impl fmt::Display for EventError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid arguments for event \"{}\"", self.event)
-    }
-}
-
-impl std::error::Error for EventError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
-    }
-}
-
 /// A type that can be an event's argument or acknowledgement: it crosses the network as JSON
 /// (or as binary attachments for its bytes), both ways.
 #[diagnostic::on_unimplemented(
@@ -202,17 +226,6 @@ pub trait EventArgs: Sized + Send + 'static {
     fn decode(args: &Args) -> Result<Self, ArgsError>;
 }
 
-fn arg<T: DeserializeOwned>(args: &Args, i: usize) -> Result<T, ArgsError> {
-    let decoded = match args.get(i) {
-        Err(ArgsError::Missing(_)) => serde_json::from_str("null").map_err(ArgsError::Invalid),
-        r => r,
-    };
-    decoded.map_err(|e| match e {
-        ArgsError::Invalid(source) => ArgsError::Argument { index: i, source },
-        e => e,
-    })
-}
-
 macro_rules! event_args {
     ($n:expr; $($t:ident $i:tt),*) => {
         impl<$($t: DeserializeOwned + Send + 'static),*> EventArgs for ($($t,)*) {
@@ -221,7 +234,7 @@ macro_rules! event_args {
                 if args.len() > $n {
                     return Err(ArgsError::Extra { expected: $n, got: args.len() });
                 }
-                Ok(($(arg::<$t>(args, $i)?,)*))
+                Ok(($(args.decode_arg::<$t>($i)?,)*))
             }
         }
     };
@@ -241,12 +254,6 @@ event_args!(10; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9);
 event_args!(11; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9, L 10);
 event_args!(12; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11);
 
-/// Decodes an acknowledgement's answer into `T`: its first argument, or `null` when it has
-/// none (so `()` and `Option` accept an empty answer).
-pub(crate) fn decode_ack<T: DeserializeOwned>(args: Args) -> Result<T, ArgsError> {
-    arg(&args, 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,16 +272,5 @@ mod tests {
             "a missing argument"
         );
         assert!(<()>::decode(&Args::default()).is_ok());
-    }
-
-    #[test]
-    fn ack_answers_decode_from_the_first_argument() {
-        assert_eq!(
-            decode_ack::<u8>(Args::from_json("[7]").unwrap()).unwrap(),
-            7
-        );
-        assert_eq!(decode_ack::<Option<u8>>(Args::default()).unwrap(), None);
-        decode_ack::<()>(Args::default()).unwrap();
-        assert!(decode_ack::<u8>(Args::from_json(r#"["x"]"#).unwrap()).is_err());
     }
 }

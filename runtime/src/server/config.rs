@@ -1,0 +1,113 @@
+//! [`ServerConfig`]: the Socket.IO options, with the reference server's defaults.
+
+use crate::adapter::{AdapterFactory, MemoryAdapter};
+use crate::engineio::EngineIoConfig;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Socket.IO options, with the reference server's defaults. Engine.IO options are in
+/// [`engine`](Self::engine) (path `/socket.io` here).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The Engine.IO options (ping interval and timeout, payload limit, transports, CORS, …).
+    pub engine: EngineIoConfig,
+    /// How long a connection may stay without joining any namespace. Default 45 s.
+    pub connect_timeout: Duration,
+    /// How long `emit_with_ack` waits when no timeout is given. The reference waits forever;
+    /// here an acknowledgement never hangs. Default 5 s.
+    pub ack_timeout: Duration,
+    /// Connection state recovery: off (`None`) by default, as in the reference.
+    pub connection_state_recovery: Option<crate::ConnectionStateRecovery>,
+    /// The most binary attachments one packet from a client may announce; a packet announcing
+    /// more closes its connection as invalid. Default 10 (the reference parser's
+    /// `maxAttachments`).
+    pub max_attachments: usize,
+    pub(crate) adapter: AdapterFactory,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            engine: EngineIoConfig::default().path("/socket.io"),
+            connect_timeout: Duration::from_secs(45),
+            ack_timeout: Duration::from_secs(5),
+            connection_state_recovery: None,
+            max_attachments: crate::protocol::socketio::packet::MAX_ATTACHMENTS,
+            adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
+        }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("engine", &self.engine)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("ack_timeout", &self.ack_timeout)
+            .field("connection_state_recovery", &self.connection_state_recovery)
+            .field("max_attachments", &self.max_attachments)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerConfig {
+    /// Turns connection state recovery on, with these options (see
+    /// [`ConnectionStateRecovery`](crate::ConnectionStateRecovery)).
+    pub fn connection_state_recovery(mut self, options: crate::ConnectionStateRecovery) -> Self {
+        self.connection_state_recovery = Some(options);
+        self
+    }
+
+    /// Sets the Engine.IO options. Socket.IO stays at `/socket.io/` unless `engine` sets a
+    /// path of its own ([`EngineIoConfig::path`] or [`path`](Self::path)).
+    ///
+    /// ```
+    /// use socketry::ServerConfig;
+    /// use socketry::engineio::EngineIoConfig;
+    /// use std::time::Duration;
+    ///
+    /// let config = ServerConfig::default()
+    ///     .engine(EngineIoConfig::default().ping_interval(Duration::from_secs(10)));
+    /// assert_eq!(config.engine.path, "/socket.io");
+    /// ```
+    pub fn engine(mut self, mut engine: EngineIoConfig) -> Self {
+        if !engine.path_set {
+            engine.path = self.engine.path;
+        }
+        self.engine = engine;
+        self
+    }
+    /// Sets the path Socket.IO is served at (`path` in the reference). Default `/socket.io`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.engine = self.engine.path(path);
+        self
+    }
+    /// Sets [`max_attachments`](Self::max_attachments).
+    pub fn max_attachments(mut self, n: usize) -> Self {
+        self.max_attachments = n;
+        self
+    }
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+    /// Sets [`ack_timeout`](Self::ack_timeout).
+    pub fn ack_timeout(mut self, d: Duration) -> Self {
+        self.ack_timeout = d;
+        self
+    }
+    /// Uses another adapter for every namespace.
+    pub fn adapter(
+        mut self,
+        factory: impl Fn(Arc<dyn crate::adapter::LocalNamespace>) -> Arc<dyn crate::adapter::Adapter>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.adapter = Arc::new(factory);
+        self
+    }
+}

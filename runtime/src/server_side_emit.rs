@@ -1,0 +1,79 @@
+//! [`ServerSideEmit`]: events for the other servers of the cluster (`serverSideEmit`), beside
+//! the broadcasts to clients.
+
+use crate::adapter::{AdapterError, BoxFuture};
+use crate::namespace::NamespaceInner;
+use crate::protocol::socketio::{Args, Value, encode};
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+/// The target of a typed [`Namespace::server_side_emit`](crate::Namespace::server_side_emit): the other servers of the cluster.
+pub struct ServerSideEmit {
+    pub(crate) ns: Arc<NamespaceInner>,
+}
+
+impl fmt::Debug for ServerSideEmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSideEmit")
+            .field("nsp", &self.ns.name)
+            .finish()
+    }
+}
+
+impl ServerSideEmit {
+    pub(crate) fn new(ns: Arc<NamespaceInner>) -> Self {
+        ServerSideEmit { ns }
+    }
+
+    /// `[event, ...args]`, what the other servers receive.
+    fn data<T: Serialize + ?Sized>(event: &str, args: &T) -> Result<Args, AdapterError> {
+        let args = encode::to_args(args).map_err(|e| AdapterError::Encode(e.to_string()))?;
+        Ok(std::iter::once(Value::from(event))
+            .chain(args.iter())
+            .collect())
+    }
+
+    pub(crate) fn emit_untyped<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(), AdapterError> {
+        self.ns.adapter().server_side_emit(Self::data(event, args)?)
+    }
+
+    pub(crate) fn emit_with_ack_untyped<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> BoxFuture<Result<Vec<Args>, AdapterError>> {
+        match Self::data(event, args) {
+            Ok(data) => self
+                .ns
+                .adapter()
+                .server_side_emit_with_ack(data, self.ns.ack_timeout()),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Server;
+    use crate::adapter::AdapterError;
+
+    #[tokio::test]
+    async fn the_memory_adapter_has_no_other_servers() {
+        let io = Server::new(Default::default());
+        let ns = io.of("/");
+        assert!(matches!(
+            ns.server_side_emit("hello", &1),
+            Err(AdapterError::Unsupported(_))
+        ));
+        assert!(matches!(
+            ns.server_side_emit_with_ack("hello", &()).await,
+            Err(AdapterError::Unsupported(_))
+        ));
+        assert_eq!(ns.adapter().server_count().await, 1);
+    }
+}

@@ -1,0 +1,55 @@
+//! Every end-to-end suite, in one table: each row starts the fixture servers of one feature
+//! (`support/*_server.rs`) on loopback ports the OS picks, then runs one `node --test` file of
+//! `tests/node/` against them with the official npm clients.
+//!
+//! One row by name: `cargo test -p socketry-tests --test e2e recovery`. One case of a row by
+//! name (a `node --test` name pattern): `E2E_CASE='volatile' cargo test -p socketry-tests --test
+//! e2e recovery`.
+
+use socketry::ConnectionStateRecovery;
+use socketry_tests::server::TestServer;
+use socketry_tests::{
+    adapter_server, engine_server, node, recovery_server, sio_server, typed_server,
+};
+use std::time::Duration;
+
+/// One row at a time: the suites check heartbeats, timeouts and recovery windows, and two of
+/// them at once on a two-core machine would measure each other.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+macro_rules! suites {
+    ($($name:ident: $file:literal within $secs:literal, $servers:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let _turn = ONE_AT_A_TIME.lock().await;
+            let servers: Vec<(&str, TestServer)> = $servers;
+            let env: Vec<(&str, String)> = servers.iter().map(|(k, s)| (*k, s.url())).collect();
+            node::run($file, &env, Duration::from_secs($secs)).await;
+        }
+    )*};
+}
+
+suites! {
+    engine_io: "engineio.test.mjs" within 240,
+        vec![("SOCKETRY_URL", engine_server::start().await)];
+    socket_io: "socketio.test.mjs" within 240,
+        vec![("SOCKETRY_URL", sio_server::start().await)];
+    socket_io_v2: "socketio-v2.test.mjs" within 240,
+        vec![("SOCKETRY_URL", sio_server::start().await)];
+    typed: "typed.test.mjs" within 120,
+        vec![("SOCKETRY_URL", typed_server::start().await)];
+    recovery: "recovery.test.mjs" within 180, vec![
+        ("SOCKETRY_URL", recovery_server::start(ConnectionStateRecovery::default()).await),
+        (
+            "SOCKETRY_URL_STRICT",
+            recovery_server::start(
+                ConnectionStateRecovery::default()
+                    .skip_middlewares(false)
+                    .max_disconnection_duration(Duration::from_secs(2)),
+            )
+            .await,
+        ),
+    ];
+    adapter: "adapter.test.mjs" within 120,
+        vec![("SOCKETRY_URL", adapter_server::start().await)];
+}
