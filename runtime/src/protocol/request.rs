@@ -26,7 +26,7 @@ pub struct RequestInfo {
 impl RequestInfo {
     /// The request's details in allocations of their own. hyper parses the URI and header values
     /// as slices of the connection's read buffer (16 KiB): kept for the session's life, they would
-    /// keep all of it, which was most of an idle WebSocket connection's memory.
+    /// keep all of it, most of an idle WebSocket connection's memory.
     pub(crate) fn copied_from(parts: &Parts, remote_addr: Option<SocketAddr>) -> Self {
         // Every value in one allocation of exactly their size, sliced back out.
         let mut values = BytesMut::with_capacity(parts.headers.values().map(|v| v.len()).sum());

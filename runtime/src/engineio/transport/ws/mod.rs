@@ -236,7 +236,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
                 break 'session;
             }
         }
-        // Also what tungstenite has to say on its own (a pong, the answer to a close).
+        // Also the connection's own frames (a pong, the answer to a close).
         if !written(&socket, writer.flush().await) {
             break;
         }

@@ -4,8 +4,8 @@
 //! The parser holds no read buffer. The connection reads into a buffer on the stack, every
 //! complete frame in it is handled there and then, and only the bytes of a frame not complete
 //! yet are kept, in a buffer of the connection's own that exists while they do. An idle
-//! connection thus holds no read buffer at all (a parser with a buffer of its own, as
-//! tungstenite is, keeps one per connection for its whole life).
+//! connection thus holds no read buffer at all, where a parser with a buffer of its own would
+//! keep one per connection for its whole life.
 
 use super::frame::{OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
 use crate::protocol::Str;
