@@ -1,5 +1,5 @@
 // Engine.IO v4 end to end, with the npm engine.io-client and raw requests where a client library
-// would hide what the server answers. Run by tests/tests/engineio.rs, which starts the server.
+// would hide what the server answers. Run by tests/tests/e2e.rs (row `engine_io`).
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";

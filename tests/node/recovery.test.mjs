@@ -1,4 +1,4 @@
-// Connection state recovery with the npm socket.io-client v4. Run by tests/tests/recovery.rs:
+// Connection state recovery with the npm socket.io-client v4. Run by tests/tests/e2e.rs (row `recovery`):
 // SOCKETRY_URL has the default options, SOCKETRY_URL_STRICT runs the middlewares on recovery
 // and keeps sessions 2 s.
 

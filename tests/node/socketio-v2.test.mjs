@@ -1,5 +1,5 @@
 // socket.io-client 2.x (Engine.IO v3, Socket.IO protocol v4) against socketry with allow_eio3,
-// beside socket.io-client 4.x. Run by tests/tests/socketio_v2.rs.
+// beside socket.io-client 4.x. Run by tests/tests/e2e.rs (row `socket_io_v2`).
 
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";

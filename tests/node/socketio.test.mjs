@@ -1,4 +1,4 @@
-// Socket.IO v5 end to end with the npm socket.io-client v4. Run by tests/tests/socketio.rs,
+// Socket.IO v5 end to end with the npm socket.io-client v4. Run by tests/tests/e2e.rs (row `socket_io`),
 // which starts the server of tests/support/sio_server.rs.
 
 import { describe, it, after } from "node:test";

@@ -1,4 +1,4 @@
-// Typed events on the wire, with the npm socket.io-client v4. Run by tests/tests/typed.rs,
+// Typed events on the wire, with the npm socket.io-client v4. Run by tests/tests/e2e.rs (row `typed`),
 // which starts the #[events]-typed server of tests/support/typed_server.rs.
 
 import { describe, it, after } from "node:test";

@@ -233,7 +233,7 @@ fn reply(ack: Option<socketry::AckSender>, value: impl serde::Serialize) {
     }
 }
 
-/// Starts a server whose namespaces use [`ForeignAdapter`], with recovery on.
+/// Starts a server whose namespaces use this file's adapter, with recovery on.
 pub async fn start() -> TestServer {
     let emitted: Arc<Mutex<Vec<Value>>> = Arc::default();
     let e = emitted.clone();

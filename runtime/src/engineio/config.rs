@@ -74,6 +74,37 @@ impl Default for CookieOptions {
 }
 
 impl CookieOptions {
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+    /// Sets [`path`](Self::path) (`None`: no `Path` attribute).
+    pub fn path(mut self, path: Option<String>) -> Self {
+        self.path = path;
+        self
+    }
+    /// Sets [`http_only`](Self::http_only).
+    pub fn http_only(mut self, on: bool) -> Self {
+        self.http_only = on;
+        self
+    }
+    /// Sets [`same_site`](Self::same_site) (`None`: no `SameSite` attribute).
+    pub fn same_site(mut self, same_site: Option<String>) -> Self {
+        self.same_site = same_site;
+        self
+    }
+    /// Sets [`secure`](Self::secure).
+    pub fn secure(mut self, on: bool) -> Self {
+        self.secure = on;
+        self
+    }
+    /// Sets [`max_age`](Self::max_age) in seconds (`None`: a session cookie).
+    pub fn max_age(mut self, seconds: Option<u64>) -> Self {
+        self.max_age = seconds;
+        self
+    }
+
     pub(crate) fn header_value(&self, sid: &str) -> String {
         let mut v = format!("{}={sid}", self.name);
         if let Some(max_age) = self.max_age {
@@ -273,6 +304,16 @@ impl EngineIoConfig {
     /// Sets [`close_timeout`](Self::close_timeout).
     pub fn close_timeout(mut self, d: Duration) -> Self {
         self.close_timeout = d;
+        self
+    }
+    /// Sets [`websocket_read_buffer`](Self::websocket_read_buffer).
+    pub fn websocket_read_buffer(mut self, bytes: usize) -> Self {
+        self.websocket_read_buffer = bytes;
+        self
+    }
+    /// Sets [`websocket_write_buffer`](Self::websocket_write_buffer).
+    pub fn websocket_write_buffer(mut self, bytes: usize) -> Self {
+        self.websocket_write_buffer = bytes;
         self
     }
     /// Answers CORS requests (preflights included) with this layer, as the reference's `cors`

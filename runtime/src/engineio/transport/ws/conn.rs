@@ -2,7 +2,7 @@
 //! server's frames are simple (no mask), and its reads can do without a buffer per connection.
 //!
 //! - Reading: each read goes into a buffer on the stack and every complete frame in it is
-//!   handled at once (see [`ws_read`](super::read)); only an incomplete frame's bytes are kept,
+//!   handled at once (see [`read`](super::read)); only an incomplete frame's bytes are kept,
 //!   so an idle connection holds no read buffer.
 //! - Writing: a broadcast's text, encoded once, is copied straight behind a frame header (or,
 //!   when large, written by reference) into the one write a batch takes, with no per-message

@@ -10,7 +10,7 @@ use crate::protocol::engineio::packet::{Frame, Packet, ProtocolVersion};
 use bytes::Bytes;
 use std::io::IoSlice;
 
-// Opcodes (RFC 6455 §5.2), for the frames written here and read in `ws_read`.
+// Opcodes (RFC 6455 §5.2), for the frames written here and read in `read.rs`.
 pub(crate) const OP_CONTINUATION: u8 = 0x0;
 pub(crate) const OP_TEXT: u8 = 0x1;
 pub(crate) const OP_BINARY: u8 = 0x2;
