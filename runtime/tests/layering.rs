@@ -141,41 +141,8 @@ fn violations(layer: Layer, code: &str, in_mod_root: bool) -> Vec<String> {
         Layer::Core | Layer::Typed | Layer::Root => &[],
     };
     for rest in crate_paths.iter().chain(super_paths.iter()) {
-        let segment = first_segment(rest);
-        if (segment == "{" || rest.starts_with('{')) && layer != Layer::Root {
-            found.push("a grouped `crate::{…}` import hides what it takes".to_owned());
-            continue;
-        }
-        match layer {
-            Layer::Protocol | Layer::EngineIo | Layer::Adapter => {
-                if !allowed.contains(&segment) {
-                    found.push(format!("imports `crate::{segment}`"));
-                }
-            }
-            Layer::Core => {
-                if segment == "typed" {
-                    let item = first_segment(rest["typed".len()..].trim_start_matches("::"));
-                    let items: Vec<&str> = if rest["typed".len()..].starts_with("::{") {
-                        let inner = &rest["typed::{".len()..];
-                        inner[..inner.find('}').unwrap_or(inner.len())]
-                            .split(',')
-                            .map(str::trim)
-                            .collect()
-                    } else {
-                        vec![item]
-                    };
-                    for item in items {
-                        if !TYPED_MARKERS.contains(&item) {
-                            found.push(format!("the core names `typed::{item}`"));
-                        }
-                    }
-                }
-                // The public re-exports at the root would smuggle the typed layer in.
-                if ["Ack", "events"].contains(&segment) {
-                    found.push(format!("the core names `crate::{segment}` (typed)"));
-                }
-            }
-            Layer::Typed | Layer::Root => {}
+        for rest in expand_group(rest) {
+            check_path(layer, allowed, rest, &mut found);
         }
     }
     if layer == Layer::Protocol {
@@ -186,6 +153,68 @@ fn violations(layer: Layer, code: &str, in_mod_root: bool) -> Vec<String> {
         }
     }
     found
+}
+
+/// `{a, b::c}` at the start of `rest` as the paths `a` and `b::c`; anything else as itself.
+fn expand_group(rest: &str) -> Vec<&str> {
+    let Some(inner) = rest.strip_prefix('{') else {
+        return vec![rest];
+    };
+    let mut depth = 0;
+    let mut items = Vec::new();
+    let mut start = 0;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(inner[start..i].trim());
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.retain(|i| !i.is_empty());
+    items
+}
+
+fn check_path(layer: Layer, allowed: &[&str], rest: &str, found: &mut Vec<String>) {
+    let segment = first_segment(rest);
+    match layer {
+        Layer::Protocol | Layer::EngineIo | Layer::Adapter => {
+            if !allowed.contains(&segment) {
+                found.push(format!("imports `crate::{segment}`"));
+            }
+        }
+        Layer::Core => {
+            if segment == "typed" {
+                let item = first_segment(rest["typed".len()..].trim_start_matches("::"));
+                let items: Vec<&str> = if rest["typed".len()..].starts_with("::{") {
+                    let inner = &rest["typed::{".len()..];
+                    inner[..inner.find('}').unwrap_or(inner.len())]
+                        .split(',')
+                        .map(str::trim)
+                        .collect()
+                } else {
+                    vec![item]
+                };
+                for item in items {
+                    if !TYPED_MARKERS.contains(&item) {
+                        found.push(format!("the core names `typed::{item}`"));
+                    }
+                }
+            }
+            // The public re-exports at the root would smuggle the typed layer in.
+            if ["Ack", "events"].contains(&segment) {
+                found.push(format!("the core names `crate::{segment}` (typed)"));
+            }
+        }
+        Layer::Typed | Layer::Root => {}
+    }
 }
 
 #[test]
@@ -225,6 +254,12 @@ fn the_checker_catches_what_it_should() {
         (Layer::Adapter, "fn f(_: crate::typed::Untyped) {}"),
         (Layer::Core, "use crate::typed::{EmitTarget, Untyped};"),
         (Layer::Core, "use crate::typed::Events;"),
+        (Layer::Core, "use crate::{Ack, Server};"),
+        (
+            Layer::EngineIo,
+            "use crate::{protocol::Str, socket::Socket};",
+        ),
+        (Layer::Adapter, "use crate::{namespace, protocol::Str};"),
     ];
     for (layer, line) in bad {
         assert!(
@@ -248,6 +283,8 @@ fn the_checker_catches_what_it_should() {
             r#"tracing::warn!("see crate::typed::Events");"#,
         ),
         (Layer::Typed, "use crate::namespace::Namespace;"),
+        (Layer::Core, "use crate::{AckError, Server, Socket};"),
+        (Layer::Adapter, "use crate::{adapter::Room, protocol::Str};"),
     ];
     for (layer, line) in good {
         assert_eq!(
