@@ -27,6 +27,7 @@
 //!
 //! An adapter written outside this crate implements the same traits (the tests hold one).
 
+pub mod cluster;
 mod contract;
 mod handshake;
 mod local;

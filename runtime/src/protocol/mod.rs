@@ -1,6 +1,7 @@
 //! The pure codecs: what travels on the wire, as functions over bytes.
 //!
 //! - [`engineio`]: Engine.IO packets and payloads (protocol v4 and v3);
+//! - [`msgpack`]: MessagePack for [`Value`](socketio::Value), what cluster nodes exchange;
 //! - [`socketio`]: the Socket.IO packet codec (v5 and v4), binary attachments, [`Args`](socketio::Args)
 //!   and [`Value`](socketio::Value);
 //! - the types every layer shares: [`Str`] (a cheaply cloneable string), [`Framed`] (one
@@ -15,6 +16,7 @@
 pub mod engineio;
 mod framed;
 mod id_hash;
+pub mod msgpack;
 mod request;
 mod reserved;
 mod sid;
