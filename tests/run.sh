@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh machine, then runs every test of the workspace:
-# unit and doc tests, and the end-to-end tests that drive the official npm clients.
+# Installs what the tests need on a fresh machine (npm packages, redis-server), then runs every
+# test of the workspace: unit and doc tests, and the end-to-end tests that drive the official
+# npm clients (and Node nodes of a mixed cluster).
 # Ends with one line totalling the Rust tests and the node --test cases they ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm ci --prefix tests --no-audit --no-fund
+
+# The cluster tests start their own redis-server (tests/support/cluster_server.rs) on a free
+# loopback port, and stop it after.
+if ! command -v redis-server > /dev/null; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get install -y redis-server > /dev/null 2>&1 \
+    || { $sudo apt-get update > /dev/null && $sudo apt-get install -y redis-server > /dev/null; }
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -26,6 +26,10 @@ pub(crate) type DisconnectHandler =
     Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture<()> + Send + Sync>;
 pub(crate) type DisconnectingHandler = Arc<dyn Fn(&Socket, DisconnectReason) + Send + Sync>;
 pub(crate) type AnyHandler = Arc<dyn Fn(&Socket, &str, &Args) + Send + Sync>;
+/// A handler of events from the other servers (`io.on("event")` for `serverSideEmit`).
+pub(crate) type ServerSideHandler = Arc<
+    dyn Fn(Args, Option<crate::server_side_emit::ServerSideAck>) -> BoxFuture<()> + Send + Sync,
+>;
 
 /// Runs a handler's future as described in the module docs.
 pub(crate) fn run(mut fut: BoxFuture<()>, what: &'static str) {

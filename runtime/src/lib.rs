@@ -66,7 +66,7 @@ pub use protocol::socketio::{Args, Value};
 pub use protocol::{Sid, Str};
 pub use remote::RemoteSocket;
 pub use server::{DynamicNamespace, Server, ServerConfig};
-pub use server_side_emit::ServerSideEmit;
+pub use server_side_emit::{ServerSideAck, ServerSideEmit};
 pub use socket::{
     DataGuard, DisconnectReason, EmitError, EventError, Handshake, Socket, SocketId, SocketTimeout,
 };

@@ -1,7 +1,7 @@
 //! [`ServerSideEmit`]: events for the other servers of the cluster (`serverSideEmit`), beside
 //! the broadcasts to clients.
 
-use crate::adapter::{AdapterError, BoxFuture};
+use crate::adapter::{AdapterError, BoxFuture, ServerSideReply};
 use crate::namespace::NamespaceInner;
 use crate::protocol::socketio::{Args, Value, encode};
 use serde::Serialize;
@@ -55,6 +55,57 @@ impl ServerSideEmit {
             Err(e) => Box::pin(std::future::ready(Err(e))),
         }
     }
+}
+
+/// Answers an event another server sent with `serverSideEmitWithAck`: the sender gets one
+/// answer per server, this one among them. It answers once: `send` consumes it.
+pub struct ServerSideAck(ServerSideReply);
+
+impl fmt::Debug for ServerSideAck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServerSideAck")
+    }
+}
+
+impl ServerSideAck {
+    pub(crate) fn new(reply: ServerSideReply) -> Self {
+        ServerSideAck(reply)
+    }
+
+    /// Sends this server's answer (one value: the reference passes the first argument on).
+    pub fn send<T: Serialize + ?Sized>(self, answer: &T) -> Result<(), AdapterError> {
+        let answer =
+            encode::to_args(&(answer,)).map_err(|e| AdapterError::Encode(e.to_string()))?;
+        (self.0)(answer);
+        Ok(())
+    }
+}
+
+/// An event from another server, to the handler registered for its name.
+pub(crate) fn dispatch(ns: &NamespaceInner, data: Args, ack: Option<ServerSideReply>) {
+    let Some(event) = data
+        .iter()
+        .next()
+        .and_then(|v| v.as_str().map(str::to_owned))
+    else {
+        tracing::debug!(nsp = %ns.name, "a server-side event without a name");
+        return;
+    };
+    let handler = ns
+        .hooks
+        .server_side
+        .read()
+        .expect("hooks lock")
+        .get(&event)
+        .cloned();
+    let Some(handler) = handler else {
+        tracing::trace!(nsp = %ns.name, %event, "no handler for this server-side event");
+        return;
+    };
+    crate::handler::run(
+        handler(data.slice(1..), ack.map(ServerSideAck::new)),
+        "server-side event",
+    );
 }
 
 #[cfg(test)]

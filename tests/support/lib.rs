@@ -2,6 +2,7 @@
 //! for the `node --test` files that drive them with the official npm clients.
 
 pub mod adapter_server;
+pub mod cluster_server;
 pub mod engine_server;
 pub mod node;
 pub mod recovery_server;

@@ -9,7 +9,7 @@
 use socketry::ConnectionStateRecovery;
 use socketry_tests::server::TestServer;
 use socketry_tests::{
-    adapter_server, engine_server, node, recovery_server, sio_server, typed_server,
+    adapter_server, cluster_server, engine_server, node, recovery_server, sio_server, typed_server,
 };
 use std::time::Duration;
 
@@ -52,4 +52,20 @@ suites! {
     ];
     adapter: "adapter.test.mjs" within 120,
         vec![("SOCKETRY_URL", adapter_server::start().await)];
+}
+
+/// The mixed cluster: two socketry nodes and a Node node on one `redis-server`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let redis = cluster_server::start_redis().await;
+    let a = cluster_server::start_socketry("A", &redis).await;
+    let b = cluster_server::start_socketry("B", &redis).await;
+    let n = cluster_server::start_node("N", &redis).await;
+    let env = [
+        ("SOCKETRY_URL", a.url()),
+        ("SOCKETRY_URL_B", b.url()),
+        ("NODE_URL", n.url.clone()),
+    ];
+    node::run("cluster.test.mjs", &env, Duration::from_secs(240)).await;
 }

@@ -4,6 +4,9 @@ use super::{AckFailure, BoxFuture, BroadcastFlags, ConnectionStateRecovery, Sock
 use crate::protocol::SocketId;
 use crate::protocol::socketio::{Args, EncodedPacket};
 use std::collections::HashSet;
+
+/// Where a node's answer to a `serverSideEmitWithAck` goes: its first argument is the answer.
+pub type ServerSideReply = Box<dyn FnOnce(Args) + Send>;
 use std::time::Duration;
 
 /// The sockets of one namespace on this node, as its adapter sees them.
@@ -48,6 +51,12 @@ pub trait LocalNamespace: Send + Sync + 'static {
     /// What these sockets are, for `fetch_sockets`: ids, rooms, handshakes and serialized
     /// data.
     fn describe(&self, targets: &[SocketId]) -> Vec<SocketInfo>;
+    /// A new acknowledgement id of this namespace, for a packet this adapter encodes itself (a
+    /// broadcast with acknowledgements that another node asked for).
+    fn next_ack_id(&self) -> u64;
+    /// An event another server sent this namespace (`serverSideEmit`): `data` is its name
+    /// followed by its arguments; `ack`, when the sender waits for an answer, takes this node's.
+    fn on_server_side_emit(&self, _data: Args, _ack: Option<ServerSideReply>) {}
     /// Disconnects these sockets (with `close`, their whole connections).
     fn disconnect(&self, targets: &[SocketId], close: bool);
     /// The connection state recovery options, when the server has them on.

@@ -55,6 +55,16 @@ impl MemoryAdapter {
         }
     }
 
+    /// The adapter of namespace `nsp` without connection state recovery of its own, as the
+    /// local part of an adapter that keeps sessions and offsets elsewhere (a cluster's).
+    pub fn without_recovery(nsp: Arc<dyn LocalNamespace>) -> Self {
+        MemoryAdapter {
+            nsp,
+            state: RwLock::new(Rooms::default()),
+            recovery: None,
+        }
+    }
+
     fn log(&self) -> Option<std::sync::MutexGuard<'_, SessionLog>> {
         self.recovery
             .as_ref()
@@ -381,6 +391,9 @@ mod tests {
             Vec::new()
         }
         fn disconnect(&self, _: &[SocketId], _: bool) {}
+        fn next_ack_id(&self) -> u64 {
+            0
+        }
     }
 
     fn room(s: &str) -> Room {

@@ -34,6 +34,8 @@ mod local;
 mod memory;
 mod options;
 mod recovery;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod rooms;
 mod session;
 mod session_log;
@@ -41,7 +43,7 @@ mod socket_info;
 
 pub use contract::{Adapter, AdapterFactory};
 pub use handshake::Handshake;
-pub use local::LocalNamespace;
+pub use local::{LocalNamespace, ServerSideReply};
 pub use memory::MemoryAdapter;
 pub use options::{
     AckFailure, AckOutcome, AckResponse, AdapterError, BoxFuture, BroadcastFlags, BroadcastOptions,

@@ -1,7 +1,7 @@
 //! What a namespace runs for each new socket: middlewares, connection handlers, the hook for
 //! typed events that do not decode, and a middleware's refusal ([`MiddlewareError`]).
 
-use crate::handler::{ConnectionHandler, Middleware};
+use crate::handler::{ConnectionHandler, Middleware, ServerSideHandler};
 use crate::socket::{EventError, Socket};
 use serde::Serialize;
 use std::fmt;
@@ -51,6 +51,8 @@ pub(crate) struct Hooks {
     pub(crate) middlewares: RwLock<Vec<Middleware>>,
     pub(crate) on_connection: RwLock<Vec<ConnectionHandler>>,
     event_error: RwLock<Option<EventErrorHook>>,
+    /// Handlers of the events other servers send (`serverSideEmit`), by event name.
+    pub(crate) server_side: RwLock<std::collections::HashMap<String, ServerSideHandler>>,
 }
 
 impl Hooks {

@@ -4,7 +4,7 @@
 use super::Hooks;
 use crate::adapter::{
     AckFailure, Adapter, BoxFuture, BroadcastFlags, ConnectionStateRecovery, LocalNamespace,
-    SocketInfo,
+    ServerSideReply, SocketInfo,
 };
 use crate::client::Client;
 use crate::engineio::{EngineSocket, SendError};
@@ -226,5 +226,13 @@ impl LocalNamespace for NamespaceInner {
         for socket in self.collect(targets) {
             socket.disconnect(close);
         }
+    }
+
+    fn next_ack_id(&self) -> u64 {
+        NamespaceInner::next_ack_id(self)
+    }
+
+    fn on_server_side_emit(&self, data: Args, ack: Option<ServerSideReply>) {
+        crate::server_side_emit::dispatch(self, data, ack);
     }
 }

@@ -203,4 +203,24 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Namespace<C, S, Untyp
     {
         ServerSideEmit::new(self.0.clone()).emit_with_ack_untyped(event, args)
     }
+
+    /// Registers the handler of `event` when another server of the cluster sends it
+    /// (`io.on(event)` for `serverSideEmit` in the reference), replacing any previous one. It
+    /// receives the arguments, and a [`ServerSideAck`](crate::ServerSideAck) when the sender
+    /// waits for every server's answer. A server does not receive its own events.
+    pub fn on_server_side_emit<F, Fut>(&self, event: &str, handler: F) -> &Self
+    where
+        F: Fn(crate::Args, Option<crate::ServerSideAck>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: crate::handler::ServerSideHandler =
+            Arc::new(move |args, ack| Box::pin(handler(args, ack)));
+        self.0
+            .hooks
+            .server_side
+            .write()
+            .expect("hooks lock")
+            .insert(event.to_owned(), handler);
+        self
+    }
 }

@@ -26,14 +26,15 @@ pub fn packet_to_value(packet: &EncodedPacket) -> Option<Value> {
     Some(Value::Object(map))
 }
 
-/// The event `packet` describes, encoded for namespace `nsp`; `None` unless it is an event
-/// (`type` 2 or 5) whose first element is its name.
-pub fn packet_from_value(nsp: &str, packet: &Value) -> Option<EncodedPacket> {
+/// The event `packet` describes, encoded for namespace `nsp` (with acknowledgement id `id`
+/// when its receivers are to answer); `None` unless it is an event (`type` 2 or 5) whose first
+/// element is its name.
+pub fn packet_from_value(nsp: &str, packet: &Value, id: Option<u64>) -> Option<EncodedPacket> {
     if !matches!(packet["type"].as_u64(), Some(2 | 5)) {
         return None;
     }
     let (name, args) = packet["data"].as_array()?.split_first()?;
-    encode::event(nsp, name.as_str()?, &Spread(args), None).ok()
+    encode::event(nsp, name.as_str()?, &Spread(args), id).ok()
 }
 
 /// Values written as one argument each.
@@ -86,16 +87,20 @@ mod tests {
         assert_eq!(value["type"].as_u64(), Some(2));
         assert_eq!(value["data"][0].as_str(), Some("file"));
         assert!(value["data"][2].as_bytes().is_some());
-        let again = packet_from_value("/chat", &value).unwrap();
+        let again = packet_from_value("/chat", &value, None).unwrap();
         assert_eq!(again.text(), original.text());
         assert_eq!(again.attachments, original.attachments);
         let no_args = Value::from(json!({"type": 2, "data": ["ping"]}));
         assert_eq!(
-            &*packet_from_value("/", &no_args).unwrap().text(),
-            "2[\"ping\"]"
+            &*packet_from_value("/", &no_args, Some(4)).unwrap().text(),
+            "24[\"ping\"]"
         );
-        assert!(packet_from_value("/", &Value::from(json!({"type": 3, "data": ["x"]}))).is_none());
-        assert!(packet_from_value("/", &Value::from(json!({"type": 2, "data": [1]}))).is_none());
+        assert!(
+            packet_from_value("/", &Value::from(json!({"type": 3, "data": ["x"]})), None).is_none()
+        );
+        assert!(
+            packet_from_value("/", &Value::from(json!({"type": 2, "data": [1]})), None).is_none()
+        );
     }
 
     #[test]

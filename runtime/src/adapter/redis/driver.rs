@@ -1,0 +1,408 @@
+//! [`RedisAdapter`]: the connections to Redis one server shares between its namespaces, and
+//! the [`ClusterTransport`] each namespace's [`ClusterAdapter`] sends through.
+//!
+//! One connection sends commands (reconnecting by itself), one reads each stream with
+//! `XREAD BLOCK` (a connection of its own, without response timeout, as the block outlasts
+//! any), one holds the subscriptions. The readers and the subscriber reconnect with backoff
+//! when Redis goes away, and subscribe again to every channel.
+
+use super::RedisAdapterConfig;
+use crate::adapter::cluster::message::{ClusterMessage, MessageType, decode_data, encode_data};
+use crate::adapter::cluster::packet_wire::{random_id, stream_for};
+use crate::adapter::cluster::{
+    ClusterAdapter, ClusterTransport, TransportError, WeakClusterAdapter,
+};
+use crate::adapter::{Adapter, BoxFuture, LocalNamespace};
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+/// A connection to Redis for the adapters of one server's namespaces; cheap to clone.
+#[derive(Clone)]
+pub struct RedisAdapter {
+    driver: Arc<Driver>,
+}
+
+impl fmt::Debug for RedisAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisAdapter")
+            .field("config", &self.driver.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a subscribed channel's messages go.
+struct Route {
+    adapter: WeakClusterAdapter,
+    /// The node's own channel, where answers to its requests arrive.
+    responses: bool,
+}
+
+struct Driver {
+    config: RedisAdapterConfig,
+    client: redis::Client,
+    commands: ConnectionManager,
+    /// Subscribed channel → its namespace's adapter; the sink of the subscriber connection
+    /// now up (`None` while it reconnects), changed under the same lock.
+    routes: RwLock<(HashMap<String, Route>, Option<PubSubSink>)>,
+    /// Stream → namespace → its adapter.
+    streams: RwLock<HashMap<String, HashMap<String, WeakClusterAdapter>>>,
+}
+
+impl RedisAdapter {
+    /// Connects to Redis at `url` (`redis://host:port/db`); fails when it cannot be reached
+    /// now. Needs a tokio runtime.
+    pub async fn connect(
+        url: &str,
+        config: RedisAdapterConfig,
+    ) -> Result<RedisAdapter, redis::RedisError> {
+        Self::with_client(redis::Client::open(url)?, config).await
+    }
+
+    /// [`connect`](Self::connect) with a client of your own.
+    pub async fn with_client(
+        client: redis::Client,
+        config: RedisAdapterConfig,
+    ) -> Result<RedisAdapter, redis::RedisError> {
+        let manager = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(config.request_timeout))
+            .set_connection_timeout(Some(config.request_timeout));
+        let commands = client.get_connection_manager_with_config(manager).await?;
+        let driver = Arc::new(Driver {
+            config,
+            client,
+            commands,
+            routes: RwLock::new((HashMap::new(), None)),
+            streams: RwLock::default(),
+        });
+        let (ready_tx, ready) = tokio::sync::oneshot::channel();
+        tokio::spawn(subscribe(Arc::downgrade(&driver), Some(ready_tx)));
+        // Subscribed before the first namespace, so that it is counted from the start.
+        let _ = tokio::time::timeout(driver.config.request_timeout, ready).await;
+        Ok(RedisAdapter { driver })
+    }
+
+    /// The options in force.
+    pub fn config(&self) -> &RedisAdapterConfig {
+        &self.driver.config
+    }
+
+    /// What [`ServerConfig::adapter`](crate::ServerConfig::adapter) takes: a cluster adapter
+    /// on this connection for each namespace.
+    pub fn factory(
+        &self,
+    ) -> impl Fn(Arc<dyn LocalNamespace>) -> Arc<dyn Adapter> + Send + Sync + 'static {
+        let driver = self.driver.clone();
+        move |nsp| Arc::new(driver.adapter(nsp))
+    }
+}
+
+impl Driver {
+    fn adapter(self: &Arc<Self>, nsp: Arc<dyn LocalNamespace>) -> ClusterAdapter {
+        let name = nsp.name().to_owned();
+        let uid = random_id();
+        let stream = stream_for(&name, &self.config.stream_name, self.config.stream_count);
+        let transport = Arc::new(RedisTransport {
+            driver: self.clone(),
+            stream: stream.clone(),
+            nsp: name.clone(),
+            uid: uid.clone(),
+        });
+        let adapter =
+            ClusterAdapter::with_uid(uid.clone(), nsp, transport, self.config.request_timeout);
+        let new_stream = {
+            let mut streams = self.streams.write().expect("streams lock");
+            let new_stream = !streams.contains_key(&stream);
+            streams
+                .entry(stream.clone())
+                .or_default()
+                .insert(name.clone(), adapter.downgrade());
+            new_stream
+        };
+        if new_stream {
+            tokio::spawn(read_stream(Arc::downgrade(self), stream));
+        }
+        let channels = [
+            (self.config.public_channel(&name), false),
+            (self.config.response_channel(&name, &uid), true),
+        ];
+        let sink = {
+            let mut routes = self.routes.write().expect("routes lock");
+            for (channel, responses) in &channels {
+                routes.0.insert(
+                    channel.clone(),
+                    Route {
+                        adapter: adapter.downgrade(),
+                        responses: *responses,
+                    },
+                );
+            }
+            routes.1.clone()
+        };
+        if let Some(mut sink) = sink {
+            let channels: Vec<String> = channels.into_iter().map(|(c, _)| c).collect();
+            tokio::spawn(async move {
+                if let Err(e) = sink.subscribe(&channels).await {
+                    tracing::warn!(error = %e, "redis: could not subscribe to a namespace's channels");
+                }
+            });
+        }
+        adapter
+    }
+
+    fn route(&self, channel: &str) -> Option<(ClusterAdapter, bool)> {
+        let routes = self.routes.read().expect("routes lock");
+        let route = routes.0.get(channel)?;
+        Some((route.adapter.upgrade()?, route.responses))
+    }
+}
+
+/// A namespace's side of the connection.
+struct RedisTransport {
+    driver: Arc<Driver>,
+    stream: String,
+    nsp: String,
+    uid: String,
+}
+
+fn failed(e: redis::RedisError) -> TransportError {
+    TransportError(e.to_string())
+}
+
+impl ClusterTransport for RedisTransport {
+    fn publish(
+        &self,
+        message: ClusterMessage,
+    ) -> BoxFuture<Result<Option<String>, TransportError>> {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(&self.stream)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(self.driver.config.max_len)
+            .arg("*")
+            .arg("uid")
+            .arg(&message.uid)
+            .arg("nsp")
+            .arg(&message.nsp)
+            .arg("type")
+            .arg(message.kind.number().to_string());
+        if !message.data.is_null() {
+            cmd.arg("data").arg(encode_data(&message.data));
+        }
+        let mut conn = self.driver.commands.clone();
+        Box::pin(async move {
+            let id: String = cmd.query_async(&mut conn).await.map_err(failed)?;
+            Ok(Some(id))
+        })
+    }
+
+    fn publish_ephemeral(&self, message: ClusterMessage) -> BoxFuture<Result<(), TransportError>> {
+        let channel = self.driver.config.public_channel(&self.nsp);
+        self.publish_to(channel, message)
+    }
+
+    fn publish_response(
+        &self,
+        uid: &str,
+        message: ClusterMessage,
+    ) -> BoxFuture<Result<(), TransportError>> {
+        let channel = self.driver.config.response_channel(&self.nsp, uid);
+        self.publish_to(channel, message)
+    }
+
+    fn server_count(&self) -> BoxFuture<Result<usize, TransportError>> {
+        let channel = self.driver.config.public_channel(&self.nsp);
+        let mut conn = self.driver.commands.clone();
+        Box::pin(async move {
+            let counts: Vec<(String, usize)> = redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg(&channel)
+                .query_async(&mut conn)
+                .await
+                .map_err(failed)?;
+            Ok(counts.into_iter().map(|(_, n)| n).sum())
+        })
+    }
+}
+
+impl RedisTransport {
+    fn publish_to(
+        &self,
+        channel: String,
+        message: ClusterMessage,
+    ) -> BoxFuture<Result<(), TransportError>> {
+        let payload = message.to_msgpack();
+        let mut conn = self.driver.commands.clone();
+        Box::pin(async move {
+            let _: usize = redis::cmd("PUBLISH")
+                .arg(&channel)
+                .arg(payload)
+                .query_async(&mut conn)
+                .await
+                .map_err(failed)?;
+            Ok(())
+        })
+    }
+}
+
+impl fmt::Debug for RedisTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTransport")
+            .field("stream", &self.stream)
+            .field("nsp", &self.nsp)
+            .field("uid", &self.uid)
+            .finish()
+    }
+}
+
+/// Waits before the `attempt`-th reconnection: 100 ms doubling to 5 s.
+async fn backoff(attempt: &mut u32) {
+    let ms = (100u64 << (*attempt).min(6)).min(5_000);
+    *attempt += 1;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// Reads `stream` from its end for as long as the driver lives, handing each entry to its
+/// namespace's adapter; after a lost connection, reads on from the last entry seen.
+async fn read_stream(driver: Weak<Driver>, stream: String) {
+    let mut last = "$".to_owned();
+    let mut attempt = 0;
+    loop {
+        let Some(d) = driver.upgrade() else { return };
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+        let mut conn = match d
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+        {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(%stream, error = %e, "redis: the stream reader cannot connect; retrying");
+                drop(d);
+                backoff(&mut attempt).await;
+                continue;
+            }
+        };
+        let (count, block) = (d.config.read_count, d.config.block_time.as_millis() as u64);
+        drop(d);
+        loop {
+            let reply: Result<Option<redis::streams::StreamReadReply>, _> = redis::cmd("XREAD")
+                .arg("COUNT")
+                .arg(count)
+                .arg("BLOCK")
+                .arg(block)
+                .arg("STREAMS")
+                .arg(&stream)
+                .arg(&last)
+                .query_async(&mut conn)
+                .await;
+            let Some(d) = driver.upgrade() else { return };
+            match reply {
+                Ok(reply) => {
+                    attempt = 0;
+                    for key in reply.map(|r| r.keys).unwrap_or_default() {
+                        for entry in key.ids {
+                            last = entry.id.clone();
+                            dispatch_entry(&d, &stream, &entry);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(%stream, error = %e, "redis: reading the stream failed; reconnecting");
+                    break;
+                }
+            }
+        }
+        backoff(&mut attempt).await;
+    }
+}
+
+fn field(entry: &redis::streams::StreamId, name: &str) -> Option<String> {
+    entry.get(name)
+}
+
+fn dispatch_entry(driver: &Driver, stream: &str, entry: &redis::streams::StreamId) {
+    let (Some(uid), Some(nsp), Some(kind)) = (
+        field(entry, "uid"),
+        field(entry, "nsp"),
+        field(entry, "type")
+            .and_then(|t| t.parse().ok())
+            .and_then(MessageType::from_number),
+    ) else {
+        return;
+    };
+    let adapter = driver
+        .streams
+        .read()
+        .expect("streams lock")
+        .get(stream)
+        .and_then(|n| n.get(&nsp))
+        .and_then(WeakClusterAdapter::upgrade);
+    let Some(adapter) = adapter else { return };
+    let data = match field(entry, "data").map(|d| decode_data(&d)) {
+        None => Default::default(),
+        Some(Ok(data)) => data,
+        Some(Err(e)) => {
+            return tracing::debug!(id = %entry.id, error = %e, "redis: an entry that does not decode");
+        }
+    };
+    adapter.on_message(Some(&entry.id), ClusterMessage::new(&uid, &nsp, kind, data));
+}
+
+/// Holds the subscriptions for as long as the driver lives; after a lost connection,
+/// reconnects and subscribes to every channel again. `ready` is told once the first
+/// subscriber is up.
+async fn subscribe(driver: Weak<Driver>, mut ready: Option<tokio::sync::oneshot::Sender<()>>) {
+    let mut attempt = 0;
+    loop {
+        let Some(d) = driver.upgrade() else { return };
+        let pubsub = match d.client.get_async_pubsub().await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "redis: the subscriber cannot connect; retrying");
+                drop(d);
+                backoff(&mut attempt).await;
+                continue;
+            }
+        };
+        let (mut sink, mut messages) = pubsub.split();
+        let channels: Vec<String> = {
+            let mut routes = d.routes.write().expect("routes lock");
+            routes.1 = Some(sink.clone());
+            routes.0.keys().cloned().collect()
+        };
+        if !channels.is_empty()
+            && let Err(e) = sink.subscribe(&channels).await
+        {
+            tracing::warn!(error = %e, "redis: subscribing again failed; reconnecting");
+            d.routes.write().expect("routes lock").1 = None;
+            drop(d);
+            backoff(&mut attempt).await;
+            continue;
+        }
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
+        }
+        attempt = 0;
+        drop(d);
+        while let Some(message) = messages.next().await {
+            let Some(d) = driver.upgrade() else { return };
+            let Some((adapter, responses)) = d.route(message.get_channel_name()) else {
+                continue;
+            };
+            match ClusterMessage::from_msgpack(message.get_payload_bytes()) {
+                Ok(m) if responses => adapter.on_response(m),
+                Ok(m) => adapter.on_message(None, m),
+                Err(e) => tracing::debug!(error = %e, "redis: a message that does not decode"),
+            }
+        }
+        let Some(d) = driver.upgrade() else { return };
+        tracing::warn!("redis: the subscriber connection was lost; reconnecting");
+        d.routes.write().expect("routes lock").1 = None;
+        drop(d);
+        backoff(&mut attempt).await;
+    }
+}

@@ -1,0 +1,143 @@
+// A mixed cluster on one redis-server: socketry nodes A and B (Redis adapter) and Node node N
+// (socket.io 4.8 on @socket.io/redis-streams-adapter 0.3), with socket.io-client v4 clients on
+// each. Every operation is tried from every node. Run by tests/tests/e2e.rs (row `cluster`),
+// which starts the nodes (tests/support/cluster_server.rs, tests/node/cluster-node.mjs).
+
+import { describe, it, after } from "node:test";
+import assert from "node:assert/strict";
+import { io } from "socket.io-client";
+import { sleep, within, once } from "./helpers.mjs";
+
+const NODES = {
+  A: process.env.SOCKETRY_URL,
+  B: process.env.SOCKETRY_URL_B,
+  N: process.env.NODE_URL,
+};
+const T = { timeout: 20000 };
+const open = [];
+after(() => open.forEach((s) => s.disconnect()));
+
+const ack = (socket, ...args) => within(6000, socket.emitWithAck(...args), `ack of ${args[0]}`);
+
+async function client(node, name, opts = {}) {
+  const socket = io(NODES[node], { forceNew: true, transports: ["websocket"], auth: { name }, ...opts });
+  open.push(socket);
+  const [welcome] = await once(socket, "welcome", 8000);
+  assert.equal(welcome, node, `${name} is on ${node}`);
+  return socket;
+}
+
+/** One client per node, each in `room`. */
+async function trio(room, prefix) {
+  const clients = {};
+  for (const node of Object.keys(NODES)) {
+    clients[node] = await client(node, `${prefix}-${node}`);
+    await ack(clients[node], "join", room);
+  }
+  return clients;
+}
+
+/** Every event `event` `socket` receives from now on. */
+function record(socket, event) {
+  const got = [];
+  socket.on(event, (...args) => got.push(args));
+  return got;
+}
+
+describe("a cluster of two socketry nodes and one Node node", () => {
+  it("counts three servers on every node", T, async () => {
+    for (const node of Object.keys(NODES)) {
+      const s = await client(node, `count-${node}`);
+      assert.equal(await ack(s, "count"), 3, `server count on ${node}`);
+    }
+  });
+
+  it("delivers room broadcasts from every node to every node's clients, once each", T, async () => {
+    const clients = await trio("bcast", "b");
+    const got = Object.fromEntries(Object.entries(clients).map(([n, s]) => [n, record(s, "said")]));
+    for (const from of Object.keys(NODES)) clients[from].emit("say", "bcast", `hi from ${from}`);
+    await sleep(1000);
+    for (const [node, events] of Object.entries(got)) {
+      const expected = Object.keys(NODES).filter((n) => n !== node).map((n) => [`hi from ${n}`, n]);
+      assert.deepEqual(
+        [...events].sort(), expected.sort(),
+        `${node} hears every other node's sender once (and not its own)`,
+      );
+    }
+  });
+
+  it("delivers broadcasts to the whole namespace across nodes", T, async () => {
+    const clients = await trio("all", "all");
+    const got = Object.fromEntries(Object.entries(clients).map(([n, s]) => [n, record(s, "shouted")]));
+    clients.A.emit("shout", "from A");
+    clients.N.emit("shout", "from N");
+    await sleep(1000);
+    for (const [node, events] of Object.entries(got)) {
+      const mine = events.filter(([t]) => t === "from A" || t === "from N");
+      assert.deepEqual([...mine].sort(), [["from A", "A"], ["from N", "N"]], `on ${node}`);
+    }
+  });
+
+  it("gathers every node's acknowledgements", T, async () => {
+    const clients = await trio("poll", "p");
+    for (const [node, s] of Object.entries(clients)) s.on("question", (cb) => cb(`yes from ${node}`));
+    for (const from of Object.keys(NODES)) {
+      assert.deepEqual(
+        await ack(clients[from], "poll", "poll"),
+        ["yes from A", "yes from B", "yes from N"],
+        `asked from ${from}`,
+      );
+    }
+  });
+
+  it("fetches the sockets of every node, with rooms, data and handshake", T, async () => {
+    const clients = await trio("fetch", "f");
+    for (const from of Object.keys(NODES)) {
+      const found = await ack(clients[from], "fetch", "fetch");
+      assert.equal(found.length, 3, `from ${from}: ${JSON.stringify(found)}`);
+      for (const [node, s] of Object.entries(clients)) {
+        const mine = found.find((f) => f.id === s.id);
+        assert.ok(mine, `${node}'s socket listed from ${from}`);
+        assert.deepEqual(mine.rooms, [s.id, "fetch"].sort());
+        assert.deepEqual(mine.data, { name: `f-${node}`, node });
+        assert.match(mine.url, /^\/socket\.io\/\?EIO=4/);
+      }
+    }
+  });
+
+  it("makes sockets of other nodes join, leave and disconnect", T, async () => {
+    for (const [from, to] of [["A", "N"], ["N", "B"], ["B", "A"]]) {
+      const asker = await client(from, `ask-${from}`);
+      const target = await client(to, `target-${to}`);
+      await ack(asker, "remote-join", target.id, "club");
+      await sleep(300);
+      assert.deepEqual(await ack(target, "my-rooms"), [target.id, "club"].sort(), `${from} → ${to} join`);
+      await ack(asker, "remote-leave", target.id, "club");
+      await sleep(300);
+      assert.deepEqual(await ack(target, "my-rooms"), [target.id], `${from} → ${to} leave`);
+      const gone = once(target, "disconnect", 5000);
+      await ack(asker, "remote-kick", target.id);
+      assert.equal((await gone)[0], "io server disconnect", `${from} → ${to} disconnect`);
+    }
+  });
+
+  it("emits to the other servers, with and without acknowledgements", T, async () => {
+    const asked = { A: ["B", "N"], B: ["A", "N"], N: ["A", "B"] };
+    for (const from of Object.keys(NODES)) {
+      const s = await client(from, `sse-${from}`);
+      assert.deepEqual(await ack(s, "ask-servers"), asked[from], `answers to ${from}`);
+    }
+    const listeners = {};
+    for (const node of Object.keys(NODES)) {
+      listeners[node] = record(await client(node, `note-${node}`), "noted");
+    }
+    const sender = await client("B", "note-sender");
+    await ack(sender, "note-servers", "n1");
+    await sleep(800);
+    for (const [node, got] of Object.entries(listeners)) {
+      const notes = got.filter(([t]) => t === "n1").map(([, by]) => by);
+      // Each other server re-emits to every client of the cluster; B does not hear itself.
+      assert.deepEqual([...notes].sort(), ["A", "N"], `${node} heard: ${JSON.stringify(got)}`);
+    }
+  });
+});

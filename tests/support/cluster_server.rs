@@ -1,0 +1,261 @@
+//! A mixed cluster on one real `redis-server`: socketry nodes with the Redis adapter, and a
+//! Node node (`tests/node/cluster-node.mjs`: socket.io 4.8 on `@socket.io/redis-streams-adapter`
+//! 0.3) with the same handlers. Every process is stopped when its handle is dropped.
+
+use crate::server::TestServer;
+use socketry::adapter::redis::{RedisAdapter, RedisAdapterConfig};
+use socketry::{AckSender, Server, ServerConfig, Socket};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A `redis-server` on a loopback port the OS picked, without persistence.
+#[derive(Debug)]
+pub struct RedisServer {
+    /// `redis://127.0.0.1:<port>`.
+    pub url: String,
+    /// Its port.
+    pub port: u16,
+    _child: Child,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts `redis-server` (installed by the README's test command) and waits until it answers.
+pub async fn start_redis() -> RedisServer {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server could not be started; is it installed? (the README's test command installs it)");
+    let url = format!("redis://127.0.0.1:{port}");
+    let client = redis::Client::open(url.as_str()).unwrap();
+    for _ in 0..100 {
+        if let Ok(mut c) = client.get_multiplexed_async_connection().await {
+            let pong: Result<String, _> = redis::cmd("PING").query_async(&mut c).await;
+            if pong.is_ok() {
+                return RedisServer {
+                    url,
+                    port,
+                    _child: child,
+                };
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("redis-server did not answer on port {port}");
+}
+
+/// A Node node of the cluster.
+#[derive(Debug)]
+pub struct NodeServer {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    _child: Child,
+}
+
+/// Starts `tests/node/cluster-node.mjs` as node `name` on `redis`.
+pub async fn start_node(name: &str, redis: &RedisServer) -> NodeServer {
+    let port = free_port();
+    let mut child = Command::new("node")
+        .arg("node/cluster-node.mjs")
+        .current_dir(crate::node::tests_dir())
+        .env("PORT", port.to_string())
+        .env("REDIS_URL", &redis.url)
+        .env("NODE_NAME", name)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node could not be started");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line == "ready" {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(ready, Ok(true), "the Node node {name} did not start");
+    NodeServer {
+        url: format!("http://127.0.0.1:{port}"),
+        _child: child,
+    }
+}
+
+fn reply(ack: Option<AckSender>, value: impl serde::Serialize) {
+    if let Some(ack) = ack {
+        let _ = ack.send(&value);
+    }
+}
+
+/// Starts socketry node `name` on `redis`, with the handlers of `cluster-node.mjs`.
+pub async fn start_socketry(name: &'static str, redis: &RedisServer) -> TestServer {
+    let adapter = RedisAdapter::connect(&redis.url, RedisAdapterConfig::default())
+        .await
+        .expect("redis reachable");
+    let io = Server::new(ServerConfig::default().adapter(adapter.factory()));
+    let main = io.of("/");
+    main.on_server_side_emit("who", move |_, ack| async move {
+        if let Some(ack) = ack {
+            let _ = ack.send(&name);
+        }
+    });
+    let i = io.clone();
+    main.on_server_side_emit("note", move |args, _| {
+        let io = i.clone();
+        async move {
+            let text: String = args.get(0).unwrap_or_default();
+            let _ = io.emit("noted", &(text, name));
+        }
+    });
+    let io2 = io.clone();
+    main.on_connection(move |socket: Socket| {
+        let io = io2.clone();
+        async move {
+            let user = socket.handshake().auth["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned();
+            socket
+                .data()
+                .insert(serde_json::json!({ "name": user, "node": name }));
+            let _ = socket.emit("welcome", &name);
+            handlers(&socket, &io, name);
+        }
+    });
+    TestServer::serve(io.router()).await
+}
+
+fn handlers(socket: &Socket, io: &Server, name: &'static str) {
+    socket.on("join", |socket, args, ack| async move {
+        socket.join(args.get::<String>(0).unwrap_or_default());
+        reply(ack, ());
+    });
+    socket.on("say", move |socket, args, _| async move {
+        let room: String = args.get(0).unwrap_or_default();
+        let text: String = args.get(1).unwrap_or_default();
+        let _ = socket.to(room).emit("said", &(text, name));
+    });
+    let i = io.clone();
+    socket.on("shout", move |_, args, _| {
+        let io = i.clone();
+        async move {
+            let text: String = args.get(0).unwrap_or_default();
+            let _ = io.emit("shouted", &(text, name));
+        }
+    });
+    let i = io.clone();
+    socket.on("poll", move |_, args, ack| {
+        let io = i.clone();
+        async move {
+            let room: String = args.get(0).unwrap_or_default();
+            let answers = io
+                .to(room)
+                .timeout(Duration::from_secs(3))
+                .emit_with_ack("question", &())
+                .await
+                .unwrap_or_default();
+            let mut answers: Vec<String> = answers
+                .into_iter()
+                .filter_map(|(_, a)| a.ok()?.get(0).ok())
+                .collect();
+            answers.sort();
+            reply(ack, answers);
+        }
+    });
+    let i = io.clone();
+    socket.on("fetch", move |_, args, ack| {
+        let io = i.clone();
+        async move {
+            let room: String = args.get(0).unwrap_or_default();
+            let found: Vec<serde_json::Value> = io
+                .to(room)
+                .fetch_sockets()
+                .await
+                .into_iter()
+                .map(|s| {
+                    let mut rooms: Vec<String> = s.rooms.iter().map(|r| r.to_string()).collect();
+                    rooms.sort();
+                    let data = s
+                        .data()
+                        .and_then(|d| d.get::<serde_json::Value>().cloned())
+                        .unwrap_or_default();
+                    serde_json::json!({ "id": s.id, "rooms": rooms, "data": data, "url": s.handshake.url() })
+                })
+                .collect();
+            reply(ack, found);
+        }
+    });
+    let i = io.clone();
+    socket.on("remote-join", move |_, args, ack| {
+        let io = i.clone();
+        async move {
+            let (id, room): (String, String) = args.deserialize().unwrap_or_default();
+            io.to(id).sockets_join(room);
+            reply(ack, ());
+        }
+    });
+    let i = io.clone();
+    socket.on("remote-leave", move |_, args, ack| {
+        let io = i.clone();
+        async move {
+            let (id, room): (String, String) = args.deserialize().unwrap_or_default();
+            io.to(id).sockets_leave(room);
+            reply(ack, ());
+        }
+    });
+    let i = io.clone();
+    socket.on("remote-kick", move |_, args, ack| {
+        let io = i.clone();
+        async move {
+            io.to(args.get::<String>(0).unwrap_or_default())
+                .disconnect_sockets(false);
+            reply(ack, ());
+        }
+    });
+    socket.on("my-rooms", |socket, _, ack| async move {
+        let mut rooms: Vec<String> = socket.rooms().iter().map(|r| r.to_string()).collect();
+        rooms.sort();
+        reply(ack, rooms);
+    });
+    let i = io.clone();
+    socket.on("count", move |_, _, ack| {
+        let io = i.clone();
+        async move { reply(ack, io.of("/").adapter().server_count().await) }
+    });
+    let i = io.clone();
+    socket.on("ask-servers", move |_, _, ack| {
+        let io = i.clone();
+        async move {
+            let answers = io.of("/").server_side_emit_with_ack("who", &()).await;
+            let mut answers: Vec<String> = match answers {
+                Ok(answers) => answers.iter().filter_map(|a| a.get(0).ok()).collect(),
+                Err(e) => vec![format!("error: {e}")],
+            };
+            answers.sort();
+            reply(ack, answers);
+        }
+    });
+    let i = io.clone();
+    socket.on("note-servers", move |_, args, ack| {
+        let io = i.clone();
+        async move {
+            let text: String = args.get(0).unwrap_or_default();
+            let _ = io.of("/").server_side_emit("note", &text);
+            reply(ack, ());
+        }
+    });
+}
