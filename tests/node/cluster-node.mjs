@@ -13,14 +13,16 @@ redis.on("error", (e) => console.error("redis:", e.message));
 await redis.connect();
 
 const http = createServer();
-const io = new Server(http, { adapter: createAdapter(redis) });
+const io = new Server(http, { adapter: createAdapter(redis), connectionStateRecovery: {} });
 
 io.on("who", (cb) => cb(NODE_NAME));
 io.on("note", (text) => io.emit("noted", text, NODE_NAME));
 
 io.on("connection", (socket) => {
-  socket.data = { name: socket.handshake.auth.name ?? "", node: NODE_NAME };
-  socket.emit("welcome", NODE_NAME);
+  if (!socket.recovered) socket.data = { name: socket.handshake.auth.name ?? "", node: NODE_NAME };
+  if (socket.handshake.auth.quiet !== true) socket.emit("welcome", NODE_NAME, socket.recovered);
+  socket.on("state", (cb) => cb({ recovered: socket.recovered, data: socket.data, rooms: [...socket.rooms].sort() }));
+  socket.on("volatile-say", (room, text) => io.to(room).volatile.emit("said", text, NODE_NAME));
   socket.on("join", (room, cb) => { socket.join(room); cb(); });
   socket.on("say", (room, text) => socket.to(room).emit("said", text, NODE_NAME));
   socket.on("shout", (text) => io.emit("shouted", text, NODE_NAME));

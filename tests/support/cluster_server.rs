@@ -4,7 +4,7 @@
 
 use crate::server::TestServer;
 use socketry::adapter::redis::{RedisAdapter, RedisAdapterConfig};
-use socketry::{AckSender, Server, ServerConfig, Socket};
+use socketry::{AckSender, ConnectionStateRecovery, Server, ServerConfig, Socket};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -106,7 +106,11 @@ pub async fn start_socketry(name: &'static str, redis: &RedisServer) -> TestServ
     let adapter = RedisAdapter::connect(&redis.url, RedisAdapterConfig::default())
         .await
         .expect("redis reachable");
-    let io = Server::new(ServerConfig::default().adapter(adapter.factory()));
+    let io = Server::new(
+        ServerConfig::default()
+            .adapter(adapter.factory())
+            .connection_state_recovery(ConnectionStateRecovery::default()),
+    );
     let main = io.of("/");
     main.on_server_side_emit("who", move |_, ack| async move {
         if let Some(ack) = ack {
@@ -125,14 +129,18 @@ pub async fn start_socketry(name: &'static str, redis: &RedisServer) -> TestServ
     main.on_connection(move |socket: Socket| {
         let io = io2.clone();
         async move {
-            let user = socket.handshake().auth["name"]
-                .as_str()
-                .unwrap_or("")
-                .to_owned();
-            socket
-                .data()
-                .insert(serde_json::json!({ "name": user, "node": name }));
-            let _ = socket.emit("welcome", &name);
+            if !socket.recovered() {
+                let user = socket.handshake().auth["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                socket
+                    .data()
+                    .insert(serde_json::json!({ "name": user, "node": name }));
+            }
+            if socket.handshake().auth["quiet"] != true {
+                let _ = socket.emit("welcome", &(name, socket.recovered()));
+            }
             handlers(&socket, &io, name);
         }
     });
@@ -224,6 +232,24 @@ fn handlers(socket: &Socket, io: &Server, name: &'static str) {
             io.to(args.get::<String>(0).unwrap_or_default())
                 .disconnect_sockets(false);
             reply(ack, ());
+        }
+    });
+    socket.on("state", |socket, _, ack| async move {
+        let data = socket.data().get::<serde_json::Value>().cloned();
+        let mut rooms: Vec<String> = socket.rooms().iter().map(|r| r.to_string()).collect();
+        rooms.sort();
+        reply(
+            ack,
+            serde_json::json!({ "recovered": socket.recovered(), "data": data, "rooms": rooms }),
+        );
+    });
+    let i = io.clone();
+    socket.on("volatile-say", move |_, args, _| {
+        let io = i.clone();
+        async move {
+            let room: String = args.get(0).unwrap_or_default();
+            let text: String = args.get(1).unwrap_or_default();
+            let _ = io.to(room).volatile().emit("said", &(text, name));
         }
     });
     socket.on("my-rooms", |socket, _, ack| async move {

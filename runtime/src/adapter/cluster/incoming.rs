@@ -32,7 +32,7 @@ impl ClusterAdapter {
                 if let (true, Some(offset)) = (self.shared.recovery, offset) {
                     packet = packet.with_offset(offset);
                 }
-                self.shared.local.broadcast(&packet, &opts);
+                super::recovery::deliver_logged(&self.shared, offset, &packet, &opts);
             }
             (MessageType::Broadcast, Some(request_id)) => {
                 let id = self.shared.nsp.next_ack_id();

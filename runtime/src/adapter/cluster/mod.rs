@@ -6,6 +6,7 @@ mod incoming;
 pub mod message;
 mod node;
 pub mod packet_wire;
+mod recovery;
 pub mod socket_wire;
 mod transport;
 

@@ -6,10 +6,11 @@
 
 use super::message::{ClusterMessage, MessageType, encode_options};
 use super::packet_wire::{packet_to_value, random_id};
+use super::recovery::{RecoveryState, deliver_logged};
 use super::transport::ClusterTransport;
 use crate::adapter::{
     AckFailure, AckOutcome, AckResponse, Adapter, AdapterError, BoxFuture, BroadcastOptions,
-    LocalNamespace, MemoryAdapter, Room, SocketInfo,
+    LocalNamespace, MemoryAdapter, PersistedSession, RestoredSession, Room, SocketInfo,
 };
 use crate::protocol::socketio::{Args, EncodedPacket, Value};
 use crate::protocol::{SocketId, Str};
@@ -55,6 +56,7 @@ pub(super) struct Shared {
     pub(super) requests: Mutex<HashMap<String, mpsc::UnboundedSender<Answer>>>,
     pub(super) request_timeout: Duration,
     pub(super) outbox: mpsc::UnboundedSender<Outgoing>,
+    pub(super) recovered: RecoveryState,
 }
 
 /// A namespace's adapter in a cluster: the reference's `ClusterAdapter`, over a
@@ -125,8 +127,20 @@ impl ClusterAdapter {
             requests: Mutex::default(),
             request_timeout,
             outbox,
+            recovered: RecoveryState::default(),
         });
         tokio::spawn(send_in_order(Arc::downgrade(&shared), queue));
+        if shared.recovery {
+            // Where sessions begin until this node sees an entry: the log's newest.
+            let weak = Arc::downgrade(&shared);
+            let newest = shared.transport.last_offset();
+            tokio::spawn(async move {
+                if let (Ok(Some(offset)), Some(shared)) = (newest.await, weak.upgrade()) {
+                    let mut newest = shared.recovered.newest.lock().expect("newest lock");
+                    newest.get_or_insert(offset);
+                }
+            });
+        }
         ClusterAdapter { shared }
     }
 
@@ -190,14 +204,22 @@ async fn send_in_order(
                 if let Err(e) = &published {
                     tracing::warn!(nsp = shared.nsp.name(), error = %e, "a cluster message was not published");
                 }
-                if let Some((packet, opts)) = then_deliver {
+                let offset = published.ok().flatten();
+                match then_deliver {
                     // Delivered here even when publishing failed: this node's clients do not
                     // depend on the cluster being reachable.
-                    let packet = match published {
-                        Ok(Some(offset)) => packet.with_offset(&offset),
-                        _ => packet,
-                    };
-                    shared.local.broadcast(&packet, &opts);
+                    Some((packet, opts)) => {
+                        let packet = match &offset {
+                            Some(offset) => packet.with_offset(offset),
+                            None => packet,
+                        };
+                        deliver_logged(&shared, offset.as_deref(), &packet, &opts);
+                    }
+                    None => {
+                        if let (true, Some(offset)) = (shared.recovery, &offset) {
+                            shared.recovered.saw_offset(offset);
+                        }
+                    }
                 }
             }
             Outgoing::Ephemeral(message) => {
@@ -499,6 +521,37 @@ impl Adapter for ClusterAdapter {
                 })
                 .collect())
         })
+    }
+
+    fn join_new(&self, sid: &SocketId, attach: &mut dyn FnMut()) -> Option<Str> {
+        attach();
+        self.shared.local.add_all(sid, std::slice::from_ref(sid));
+        self.shared.recovery.then(|| self.begin()).flatten()
+    }
+
+    fn persist_session(&self, session: PersistedSession) {
+        self.persist(session)
+    }
+
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: Option<&str>,
+    ) -> BoxFuture<Option<RestoredSession>> {
+        if !self.shared.recovery {
+            return Box::pin(std::future::ready(None));
+        }
+        self.restore(pid, offset)
+    }
+
+    fn join_restored(
+        &self,
+        sid: &SocketId,
+        rooms: &[Room],
+        _resume_after: &str,
+        attach: &mut dyn FnMut(),
+    ) {
+        self.join(sid, rooms, attach)
     }
 
     fn server_count(&self) -> BoxFuture<usize> {

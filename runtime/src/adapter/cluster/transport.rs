@@ -4,6 +4,8 @@
 
 use super::message::ClusterMessage;
 use crate::adapter::BoxFuture;
+use crate::protocol::socketio::Value;
+use std::time::Duration;
 
 /// Why a message could not be sent, or a count not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,4 +34,43 @@ pub trait ClusterTransport: Send + Sync + 'static {
     ) -> BoxFuture<Result<(), TransportError>>;
     /// How many nodes listen to the namespace, this one included.
     fn server_count(&self) -> BoxFuture<Result<usize, TransportError>>;
+
+    /// Keeps a recovery session (its serialized form) under its private id `pid` for `ttl`.
+    fn persist_session(
+        &self,
+        _pid: &str,
+        _session: Value,
+        _ttl: Duration,
+    ) -> BoxFuture<Result<(), TransportError>> {
+        unsupported()
+    }
+    /// Takes the session kept under `pid` (it is given once).
+    fn take_session(&self, _pid: &str) -> BoxFuture<Result<Option<Value>, TransportError>> {
+        unsupported()
+    }
+    /// The log's entries after offset `after` (exclusive), oldest first, at most `count`.
+    fn read_log(
+        &self,
+        _after: &str,
+        _count: usize,
+    ) -> BoxFuture<Result<Vec<(String, ClusterMessage)>, TransportError>> {
+        unsupported()
+    }
+    /// The log's entry at `offset`, if it is still kept.
+    fn log_entry(
+        &self,
+        _offset: &str,
+    ) -> BoxFuture<Result<Option<ClusterMessage>, TransportError>> {
+        unsupported()
+    }
+    /// The offset of the log's newest entry, if it has one.
+    fn last_offset(&self) -> BoxFuture<Result<Option<String>, TransportError>> {
+        unsupported()
+    }
+}
+
+fn unsupported<T: Send + 'static>() -> BoxFuture<Result<T, TransportError>> {
+    Box::pin(std::future::ready(Err(TransportError(
+        "this transport keeps no recovery sessions".into(),
+    ))))
 }

@@ -13,6 +13,8 @@ use crate::adapter::cluster::{
     ClusterAdapter, ClusterTransport, TransportError, WeakClusterAdapter,
 };
 use crate::adapter::{Adapter, BoxFuture, LocalNamespace};
+use crate::protocol::msgpack;
+use crate::protocol::socketio::Value;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use std::collections::HashMap;
@@ -226,6 +228,135 @@ impl ClusterTransport for RedisTransport {
             Ok(counts.into_iter().map(|(_, n)| n).sum())
         })
     }
+
+    fn persist_session(
+        &self,
+        pid: &str,
+        session: Value,
+        ttl: Duration,
+    ) -> BoxFuture<Result<(), TransportError>> {
+        use base64::Engine as _;
+        let key = format!("{}{pid}", self.driver.config.session_key_prefix);
+        let value = base64::engine::general_purpose::STANDARD.encode(msgpack::encode(&session));
+        let mut conn = self.driver.commands.clone();
+        Box::pin(async move {
+            let _: () = redis::cmd("SET")
+                .arg(&key)
+                .arg(value)
+                .arg("PX")
+                .arg(ttl.as_millis().max(1) as u64)
+                .query_async(&mut conn)
+                .await
+                .map_err(failed)?;
+            Ok(())
+        })
+    }
+
+    fn take_session(&self, pid: &str) -> BoxFuture<Result<Option<Value>, TransportError>> {
+        use base64::Engine as _;
+        let key = format!("{}{pid}", self.driver.config.session_key_prefix);
+        let mut conn = self.driver.commands.clone();
+        Box::pin(async move {
+            // MULTI GET DEL EXEC, as the streams adapter takes a session (GETDEL is Redis 6.2+).
+            let (stored, _): (Option<String>, i64) = redis::pipe()
+                .atomic()
+                .get(&key)
+                .del(&key)
+                .query_async(&mut conn)
+                .await
+                .map_err(failed)?;
+            let Some(stored) = stored else {
+                return Ok(None);
+            };
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(stored)
+                .map_err(|_| TransportError("a stored session is not base64".into()))?;
+            msgpack::decode(&bytes)
+                .map(Some)
+                .map_err(|e| TransportError(format!("a stored session: {e}")))
+        })
+    }
+
+    fn read_log(
+        &self,
+        after: &str,
+        count: usize,
+    ) -> BoxFuture<Result<Vec<(String, ClusterMessage)>, TransportError>> {
+        // Exclusive ranges need Redis 6.2: the next possible id instead, as the package does.
+        let start = match after.split_once('-') {
+            Some((ms, seq)) => format!("{ms}-{}", seq.parse::<u64>().unwrap_or(0) + 1),
+            None => after.to_owned(),
+        };
+        let (stream, mut conn) = (self.stream.clone(), self.driver.commands.clone());
+        Box::pin(async move {
+            let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                .arg(&stream)
+                .arg(&start)
+                .arg("+")
+                .arg("COUNT")
+                .arg(count)
+                .query_async(&mut conn)
+                .await
+                .map_err(failed)?;
+            Ok(reply
+                .ids
+                .iter()
+                .filter_map(|entry| Some((entry.id.clone(), entry_message(entry)?)))
+                .collect())
+        })
+    }
+
+    fn log_entry(&self, offset: &str) -> BoxFuture<Result<Option<ClusterMessage>, TransportError>> {
+        let (stream, offset, mut conn) = (
+            self.stream.clone(),
+            offset.to_owned(),
+            self.driver.commands.clone(),
+        );
+        Box::pin(async move {
+            let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                .arg(&stream)
+                .arg(&offset)
+                .arg(&offset)
+                .query_async(&mut conn)
+                .await
+                .map_err(failed)?;
+            Ok(reply.ids.first().and_then(entry_message))
+        })
+    }
+
+    fn last_offset(&self) -> BoxFuture<Result<Option<String>, TransportError>> {
+        let (stream, mut conn) = (self.stream.clone(), self.driver.commands.clone());
+        Box::pin(async move {
+            let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+                .arg(&stream)
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut conn)
+                .await
+                .map_err(failed)?;
+            Ok(reply.ids.first().map(|e| e.id.clone()))
+        })
+    }
+}
+
+/// A stream entry as a message (`uid`, `nsp`, `type`, and `data` when there is one).
+fn entry_message(entry: &redis::streams::StreamId) -> Option<ClusterMessage> {
+    let uid = field(entry, "uid")?;
+    let nsp = field(entry, "nsp")?;
+    let kind = field(entry, "type")
+        .and_then(|t| t.parse().ok())
+        .and_then(MessageType::from_number)?;
+    let data = match field(entry, "data").map(|d| decode_data(&d)) {
+        None => Default::default(),
+        Some(Ok(data)) => data,
+        Some(Err(e)) => {
+            tracing::debug!(id = %entry.id, error = %e, "redis: an entry that does not decode");
+            return None;
+        }
+    };
+    Some(ClusterMessage::new(&uid, &nsp, kind, data))
 }
 
 impl RedisTransport {
@@ -325,13 +456,7 @@ fn field(entry: &redis::streams::StreamId, name: &str) -> Option<String> {
 }
 
 fn dispatch_entry(driver: &Driver, stream: &str, entry: &redis::streams::StreamId) {
-    let (Some(uid), Some(nsp), Some(kind)) = (
-        field(entry, "uid"),
-        field(entry, "nsp"),
-        field(entry, "type")
-            .and_then(|t| t.parse().ok())
-            .and_then(MessageType::from_number),
-    ) else {
+    let Some(message) = entry_message(entry) else {
         return;
     };
     let adapter = driver
@@ -339,17 +464,11 @@ fn dispatch_entry(driver: &Driver, stream: &str, entry: &redis::streams::StreamI
         .read()
         .expect("streams lock")
         .get(stream)
-        .and_then(|n| n.get(&nsp))
+        .and_then(|n| n.get(&message.nsp))
         .and_then(WeakClusterAdapter::upgrade);
-    let Some(adapter) = adapter else { return };
-    let data = match field(entry, "data").map(|d| decode_data(&d)) {
-        None => Default::default(),
-        Some(Ok(data)) => data,
-        Some(Err(e)) => {
-            return tracing::debug!(id = %entry.id, error = %e, "redis: an entry that does not decode");
-        }
-    };
-    adapter.on_message(Some(&entry.id), ClusterMessage::new(&uid, &nsp, kind, data));
+    if let Some(adapter) = adapter {
+        adapter.on_message(Some(&entry.id), message);
+    }
 }
 
 /// Holds the subscriptions for as long as the driver lives; after a lost connection,
