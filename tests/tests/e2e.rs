@@ -69,3 +69,20 @@ async fn cluster() {
     ];
     node::run("cluster.test.mjs", &env, Duration::from_secs(240)).await;
 }
+
+/// The mixed cluster while its `redis-server` stops and starts again (the JS side does both).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_outage() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let redis = cluster_server::start_redis().await;
+    let a = cluster_server::start_socketry("A", &redis).await;
+    let b = cluster_server::start_socketry("B", &redis).await;
+    let n = cluster_server::start_node("N", &redis).await;
+    let env = [
+        ("SOCKETRY_URL", a.url()),
+        ("SOCKETRY_URL_B", b.url()),
+        ("NODE_URL", n.url.clone()),
+        ("REDIS_PORT", redis.port.to_string()),
+    ];
+    node::run("cluster-outage.test.mjs", &env, Duration::from_secs(120)).await;
+}

@@ -52,6 +52,11 @@ struct Driver {
     routes: RwLock<(HashMap<String, Route>, Option<PubSubSink>)>,
     /// Stream → namespace → its adapter.
     streams: RwLock<HashMap<String, HashMap<String, WeakClusterAdapter>>>,
+    /// Whether the subscriber connection is up: while it is not, Redis is taken to be away
+    /// and commands fail at once rather than each waiting for its timeout.
+    connected: std::sync::atomic::AtomicBool,
+    /// The last failure seen, for [`RedisAdapter::last_error`].
+    last_error: std::sync::Mutex<Option<String>>,
 }
 
 impl RedisAdapter {
@@ -79,6 +84,8 @@ impl RedisAdapter {
             commands,
             routes: RwLock::new((HashMap::new(), None)),
             streams: RwLock::default(),
+            connected: std::sync::atomic::AtomicBool::new(false),
+            last_error: std::sync::Mutex::default(),
         });
         let (ready_tx, ready) = tokio::sync::oneshot::channel();
         tokio::spawn(subscribe(Arc::downgrade(&driver), Some(ready_tx)));
@@ -90,6 +97,20 @@ impl RedisAdapter {
     /// The options in force.
     pub fn config(&self) -> &RedisAdapterConfig {
         &self.driver.config
+    }
+
+    /// Whether Redis is reachable now (the subscriber connection is up). While it is not,
+    /// this node serves its own clients alone: local broadcasts go on, cluster messages are
+    /// dropped (and logged), requests to other nodes answer at once with what this node has.
+    pub fn is_connected(&self) -> bool {
+        self.driver
+            .connected
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The last failure talking to Redis, if any since the start.
+    pub fn last_error(&self) -> Option<String> {
+        self.driver.last_error.lock().expect("error lock").clone()
     }
 
     /// What [`ServerConfig::adapter`](crate::ServerConfig::adapter) takes: a cluster adapter
@@ -174,6 +195,37 @@ fn failed(e: redis::RedisError) -> TransportError {
     TransportError(e.to_string())
 }
 
+impl Driver {
+    fn failure(&self, error: &str) {
+        *self.last_error.lock().expect("error lock") = Some(error.to_owned());
+    }
+
+    /// Runs a command unless Redis is known to be away, within the request timeout.
+    fn run<T: redis::FromRedisValue + Send + 'static>(
+        self: &Arc<Self>,
+        cmd: redis::Cmd,
+    ) -> BoxFuture<Result<T, TransportError>> {
+        let driver = self.clone();
+        Box::pin(async move {
+            if !driver.connected.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(TransportError("redis is unreachable".into()));
+            }
+            let mut conn = driver.commands.clone();
+            let reply =
+                tokio::time::timeout(driver.config.request_timeout, cmd.query_async(&mut conn))
+                    .await;
+            let result = match reply {
+                Ok(reply) => reply.map_err(failed),
+                Err(_) => Err(TransportError("redis did not answer in time".into())),
+            };
+            if let Err(e) = &result {
+                driver.failure(&e.0);
+            }
+            result
+        })
+    }
+}
+
 impl ClusterTransport for RedisTransport {
     fn publish(
         &self,
@@ -194,11 +246,8 @@ impl ClusterTransport for RedisTransport {
         if !message.data.is_null() {
             cmd.arg("data").arg(encode_data(&message.data));
         }
-        let mut conn = self.driver.commands.clone();
-        Box::pin(async move {
-            let id: String = cmd.query_async(&mut conn).await.map_err(failed)?;
-            Ok(Some(id))
-        })
+        let id = self.driver.run::<String>(cmd);
+        Box::pin(async move { id.await.map(Some) })
     }
 
     fn publish_ephemeral(&self, message: ClusterMessage) -> BoxFuture<Result<(), TransportError>> {
@@ -216,17 +265,11 @@ impl ClusterTransport for RedisTransport {
     }
 
     fn server_count(&self) -> BoxFuture<Result<usize, TransportError>> {
-        let channel = self.driver.config.public_channel(&self.nsp);
-        let mut conn = self.driver.commands.clone();
-        Box::pin(async move {
-            let counts: Vec<(String, usize)> = redis::cmd("PUBSUB")
-                .arg("NUMSUB")
-                .arg(&channel)
-                .query_async(&mut conn)
-                .await
-                .map_err(failed)?;
-            Ok(counts.into_iter().map(|(_, n)| n).sum())
-        })
+        let mut cmd = redis::cmd("PUBSUB");
+        cmd.arg("NUMSUB")
+            .arg(self.driver.config.public_channel(&self.nsp));
+        let counts = self.driver.run::<Vec<(String, usize)>>(cmd);
+        Box::pin(async move { Ok(counts.await?.into_iter().map(|(_, n)| n).sum()) })
     }
 
     fn persist_session(
@@ -236,35 +279,33 @@ impl ClusterTransport for RedisTransport {
         ttl: Duration,
     ) -> BoxFuture<Result<(), TransportError>> {
         use base64::Engine as _;
-        let key = format!("{}{pid}", self.driver.config.session_key_prefix);
-        let value = base64::engine::general_purpose::STANDARD.encode(msgpack::encode(&session));
-        let mut conn = self.driver.commands.clone();
-        Box::pin(async move {
-            let _: () = redis::cmd("SET")
-                .arg(&key)
-                .arg(value)
-                .arg("PX")
-                .arg(ttl.as_millis().max(1) as u64)
-                .query_async(&mut conn)
-                .await
-                .map_err(failed)?;
-            Ok(())
-        })
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(format!("{}{pid}", self.driver.config.session_key_prefix))
+            .arg(base64::engine::general_purpose::STANDARD.encode(msgpack::encode(&session)))
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64);
+        self.driver.run::<()>(cmd)
     }
 
     fn take_session(&self, pid: &str) -> BoxFuture<Result<Option<Value>, TransportError>> {
         use base64::Engine as _;
         let key = format!("{}{pid}", self.driver.config.session_key_prefix);
-        let mut conn = self.driver.commands.clone();
+        let driver = self.driver.clone();
         Box::pin(async move {
+            if !driver.connected.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(TransportError("redis is unreachable".into()));
+            }
             // MULTI GET DEL EXEC, as the streams adapter takes a session (GETDEL is Redis 6.2+).
-            let (stored, _): (Option<String>, i64) = redis::pipe()
-                .atomic()
-                .get(&key)
-                .del(&key)
-                .query_async(&mut conn)
-                .await
-                .map_err(failed)?;
+            let mut conn = driver.commands.clone();
+            let mut pipe = redis::pipe();
+            pipe.atomic().get(&key).del(&key);
+            let reply = tokio::time::timeout(
+                driver.config.request_timeout,
+                pipe.query_async::<(Option<String>, i64)>(&mut conn),
+            )
+            .await
+            .map_err(|_| TransportError("redis did not answer in time".into()))?;
+            let (stored, _) = reply.map_err(failed)?;
             let Some(stored) = stored else {
                 return Ok(None);
             };
@@ -287,18 +328,16 @@ impl ClusterTransport for RedisTransport {
             Some((ms, seq)) => format!("{ms}-{}", seq.parse::<u64>().unwrap_or(0) + 1),
             None => after.to_owned(),
         };
-        let (stream, mut conn) = (self.stream.clone(), self.driver.commands.clone());
+        let mut cmd = redis::cmd("XRANGE");
+        cmd.arg(&self.stream)
+            .arg(&start)
+            .arg("+")
+            .arg("COUNT")
+            .arg(count);
+        let reply = self.driver.run::<redis::streams::StreamRangeReply>(cmd);
         Box::pin(async move {
-            let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-                .arg(&stream)
-                .arg(&start)
-                .arg("+")
-                .arg("COUNT")
-                .arg(count)
-                .query_async(&mut conn)
-                .await
-                .map_err(failed)?;
             Ok(reply
+                .await?
                 .ids
                 .iter()
                 .filter_map(|entry| Some((entry.id.clone(), entry_message(entry)?)))
@@ -307,37 +346,40 @@ impl ClusterTransport for RedisTransport {
     }
 
     fn log_entry(&self, offset: &str) -> BoxFuture<Result<Option<ClusterMessage>, TransportError>> {
-        let (stream, offset, mut conn) = (
-            self.stream.clone(),
-            offset.to_owned(),
-            self.driver.commands.clone(),
-        );
-        Box::pin(async move {
-            let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-                .arg(&stream)
-                .arg(&offset)
-                .arg(&offset)
-                .query_async(&mut conn)
-                .await
-                .map_err(failed)?;
-            Ok(reply.ids.first().and_then(entry_message))
-        })
+        let mut cmd = redis::cmd("XRANGE");
+        cmd.arg(&self.stream).arg(offset).arg(offset);
+        let reply = self.driver.run::<redis::streams::StreamRangeReply>(cmd);
+        Box::pin(async move { Ok(reply.await?.ids.first().and_then(entry_message)) })
     }
 
     fn last_offset(&self) -> BoxFuture<Result<Option<String>, TransportError>> {
-        let (stream, mut conn) = (self.stream.clone(), self.driver.commands.clone());
-        Box::pin(async move {
-            let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
-                .arg(&stream)
-                .arg("+")
-                .arg("-")
-                .arg("COUNT")
-                .arg(1)
-                .query_async(&mut conn)
-                .await
-                .map_err(failed)?;
-            Ok(reply.ids.first().map(|e| e.id.clone()))
-        })
+        let mut cmd = redis::cmd("XREVRANGE");
+        cmd.arg(&self.stream).arg("+").arg("-").arg("COUNT").arg(1);
+        let reply = self.driver.run::<redis::streams::StreamRangeReply>(cmd);
+        Box::pin(async move { Ok(reply.await?.ids.first().map(|e| e.id.clone())) })
+    }
+}
+
+impl RedisTransport {
+    fn publish_to(
+        &self,
+        channel: String,
+        message: ClusterMessage,
+    ) -> BoxFuture<Result<(), TransportError>> {
+        let mut cmd = redis::cmd("PUBLISH");
+        cmd.arg(&channel).arg(message.to_msgpack());
+        let sent = self.driver.run::<usize>(cmd);
+        Box::pin(async move { sent.await.map(|_| ()) })
+    }
+}
+
+impl fmt::Debug for RedisTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTransport")
+            .field("stream", &self.stream)
+            .field("nsp", &self.nsp)
+            .field("uid", &self.uid)
+            .finish()
     }
 }
 
@@ -357,36 +399,6 @@ fn entry_message(entry: &redis::streams::StreamId) -> Option<ClusterMessage> {
         }
     };
     Some(ClusterMessage::new(&uid, &nsp, kind, data))
-}
-
-impl RedisTransport {
-    fn publish_to(
-        &self,
-        channel: String,
-        message: ClusterMessage,
-    ) -> BoxFuture<Result<(), TransportError>> {
-        let payload = message.to_msgpack();
-        let mut conn = self.driver.commands.clone();
-        Box::pin(async move {
-            let _: usize = redis::cmd("PUBLISH")
-                .arg(&channel)
-                .arg(payload)
-                .query_async(&mut conn)
-                .await
-                .map_err(failed)?;
-            Ok(())
-        })
-    }
-}
-
-impl fmt::Debug for RedisTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisTransport")
-            .field("stream", &self.stream)
-            .field("nsp", &self.nsp)
-            .field("uid", &self.uid)
-            .finish()
-    }
 }
 
 /// Waits before the `attempt`-th reconnection: 100 ms doubling to 5 s.
@@ -482,6 +494,7 @@ async fn subscribe(driver: Weak<Driver>, mut ready: Option<tokio::sync::oneshot:
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(error = %e, "redis: the subscriber cannot connect; retrying");
+                d.failure(&e.to_string());
                 drop(d);
                 backoff(&mut attempt).await;
                 continue;
@@ -502,6 +515,8 @@ async fn subscribe(driver: Weak<Driver>, mut ready: Option<tokio::sync::oneshot:
             backoff(&mut attempt).await;
             continue;
         }
+        d.connected
+            .store(true, std::sync::atomic::Ordering::Release);
         if let Some(ready) = ready.take() {
             let _ = ready.send(());
         }
@@ -520,6 +535,9 @@ async fn subscribe(driver: Weak<Driver>, mut ready: Option<tokio::sync::oneshot:
         }
         let Some(d) = driver.upgrade() else { return };
         tracing::warn!("redis: the subscriber connection was lost; reconnecting");
+        d.connected
+            .store(false, std::sync::atomic::Ordering::Release);
+        d.failure("the subscriber connection was lost");
         d.routes.write().expect("routes lock").1 = None;
         drop(d);
         backoff(&mut attempt).await;
