@@ -15,7 +15,9 @@
 //!   them again, as an application that reads its arguments does;
 //! - `--typed`: the same work written with `#[events]`;
 //! - `--recovery`: the first, with connection state recovery on (every broadcast is logged
-//!   with an offset).
+//!   with an offset);
+//! - `--redis` (built with `--features redis`): the first, a node of a cluster on the Redis at
+//!   `REDIS_URL`.
 
 use socketry::{Ack, ConnectionStateRecovery, Server, ServerConfig, Socket, events};
 
@@ -49,6 +51,17 @@ async fn main() -> std::io::Result<()> {
         Some("--recovery") => {
             let config = ServerConfig::default()
                 .connection_state_recovery(ConnectionStateRecovery::default());
+            untyped(config, false).serve(addr).await
+        }
+        #[cfg(feature = "redis")]
+        Some("--redis") => {
+            use socketry::adapter::redis::{RedisAdapter, RedisAdapterConfig};
+            let url =
+                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            let redis = RedisAdapter::connect(&url, RedisAdapterConfig::default())
+                .await
+                .map_err(std::io::Error::other)?;
+            let config = ServerConfig::default().adapter(redis.factory());
             untyped(config, false).serve(addr).await
         }
         _ => untyped(ServerConfig::default(), false).serve(addr).await,

@@ -2,7 +2,14 @@
 const { Server } = require("socket.io");
 // Loopback only, like the other servers under test.
 const httpServer = require("http").createServer();
+// With REDIS_URL, a node of a cluster on @socket.io/redis-streams-adapter (the cluster rows).
 const io = new Server(httpServer);
+if (process.env.REDIS_URL) {
+  const { createClient } = require("redis");
+  const { createAdapter } = require("@socket.io/redis-streams-adapter");
+  const redis = createClient({ url: process.env.REDIS_URL });
+  redis.connect().then(() => io.adapter(createAdapter(redis)));
+}
 httpServer.listen(Number(process.env.PORT || 3000), "127.0.0.1");
 io.on("connection", (socket) => {
   socket.on("echo", (...args) => {

@@ -36,6 +36,12 @@ async fn main() {
         .filter(|s| s.label().contains(&only))
         .collect();
     let specs = servers::specs(&wanted);
+    // The cluster rows' Redis, for the whole run.
+    let _redis = specs
+        .iter()
+        .any(|s| s.cluster)
+        .then(servers::start_redis)
+        .flatten();
     // (scenario, server) → one result per repetition.
     let mut results: BTreeMap<(usize, String), Vec<stats::Outcome>> = BTreeMap::new();
     for rep in 0..reps {

@@ -361,7 +361,8 @@ async fn broadcast(
             } else {
                 receivers
             };
-            let Ok((sender, _)) = client::connect(port).await else {
+            // In a cluster the sender is on the other node: every delivery crosses Redis.
+            let Ok((sender, _)) = client::connect(server.sender_port.unwrap_or(port)).await else {
                 return Outcome {
                     lost: (expected * messages) as u64,
                     ..Default::default()

@@ -11,13 +11,19 @@ pub struct Spec {
     pub name: String,
     program: String,
     args: Vec<String>,
+    /// Two nodes on the runner's `redis-server`: the sender talks to the first, the receivers
+    /// to the second.
+    pub cluster: bool,
 }
 
 /// A running server.
 #[derive(Debug)]
 pub struct Running {
     pub port: u16,
+    /// The node the sender connects to, when it is not the receivers' (a cluster).
+    pub sender_port: Option<u16>,
     child: Child,
+    peer: Option<Child>,
 }
 
 fn root() -> PathBuf {
@@ -32,41 +38,61 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
             name: "socketry".into(),
             program: target.join("examples/bench_server").display().to_string(),
             args: vec![],
+            cluster: false,
         },
         Spec {
             name: "socketry-typed".into(),
             program: target.join("examples/bench_server").display().to_string(),
             args: vec!["--typed".into()],
+            cluster: false,
         },
         Spec {
             name: "socketry-untyped-decoded".into(),
             program: target.join("examples/bench_server").display().to_string(),
             args: vec!["--untyped-decoded".into()],
+            cluster: false,
         },
         Spec {
             name: "socketry-recovery".into(),
             program: target.join("examples/bench_server").display().to_string(),
             args: vec!["--recovery".into()],
+            cluster: false,
         },
         Spec {
             name: "bare".into(),
             program: target.join("bare").display().to_string(),
             args: vec![],
+            cluster: false,
         },
         Spec {
             name: "bare-tungstenite".into(),
             program: target.join("bare_tungstenite").display().to_string(),
             args: vec![],
+            cluster: false,
         },
         Spec {
             name: "socketioxide".into(),
             program: target.join("socketioxide").display().to_string(),
             args: vec![],
+            cluster: false,
         },
         Spec {
             name: "node".into(),
             program: "node".into(),
             args: vec![root().join("benches/node/server.js").display().to_string()],
+            cluster: false,
+        },
+        Spec {
+            name: "socketry-cluster".into(),
+            program: target.join("examples/bench_server").display().to_string(),
+            args: vec!["--redis".into()],
+            cluster: true,
+        },
+        Spec {
+            name: "node-cluster".into(),
+            program: "node".into(),
+            args: vec![root().join("benches/node/server.js").display().to_string()],
+            cluster: true,
         },
     ];
     // `socketry-base`: another build of the bench server (a copy of the binary from before a
@@ -75,6 +101,7 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
         name: "socketry-base".into(),
         program,
         args: vec![],
+        cluster: false,
     });
     wanted
         .split(',')
@@ -94,8 +121,30 @@ fn free_port() -> u16 {
         .unwrap_or(3000)
 }
 
-/// Starts a server on core 0 and waits until it accepts connections.
+/// Starts a server on core 0 and waits until it accepts connections; a cluster spec, two
+/// nodes on `REDIS_URL`.
 pub async fn start(spec: &Spec) -> Option<Running> {
+    let (port, child) = start_one(spec).await?;
+    if !spec.cluster {
+        return Some(Running {
+            port,
+            sender_port: None,
+            child,
+            peer: None,
+        });
+    }
+    let (receivers, peer) = start_one(spec).await?;
+    // Both nodes subscribed before the first broadcast.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    Some(Running {
+        port: receivers,
+        sender_port: Some(port),
+        child,
+        peer: Some(peer),
+    })
+}
+
+async fn start_one(spec: &Spec) -> Option<(u16, Child)> {
     let port = free_port();
     let mut cmd = if which("taskset") {
         let mut c = Command::new("taskset");
@@ -110,6 +159,11 @@ pub async fn start(spec: &Spec) -> Option<Running> {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);
+    match (spec.cluster, REDIS_URL.get()) {
+        (true, Some(url)) => cmd.env("REDIS_URL", url),
+        (true, None) => return None,
+        (false, _) => cmd.env_remove("REDIS_URL"),
+    };
     let child = cmd.spawn().ok()?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
@@ -117,11 +171,37 @@ pub async fn start(spec: &Spec) -> Option<Running> {
             .await
             .is_ok()
         {
-            return Some(Running { port, child });
+            return Some((port, child));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     None
+}
+
+/// The runner's `redis-server`, once started.
+static REDIS_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// A `redis-server` for the cluster rows, on a free port; `REDIS_URL` names it to the nodes.
+pub fn start_redis() -> Option<std::process::Child> {
+    let port = free_port();
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = REDIS_URL.set(format!("redis://127.0.0.1:{port}"));
+    Some(child)
 }
 
 impl Running {
@@ -146,6 +226,9 @@ impl Running {
 
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+        if let Some(mut peer) = self.peer.take() {
+            let _ = peer.kill().await;
+        }
     }
 }
 
