@@ -49,6 +49,8 @@ mod server_side_emit;
 mod socket;
 
 #[cfg(test)]
+mod cluster_tests;
+#[cfg(test)]
 mod harness;
 
 pub mod typed;

@@ -1,6 +1,6 @@
 // A Node node of a mixed cluster: socket.io 4.8 on @socket.io/redis-streams-adapter 0.3, with the
 // same handlers as the socketry nodes of tests/support/cluster_server.rs. Started by that
-// fixture with PORT, REDIS_URL and NODE_NAME; prints "ready" once it listens.
+// fixture with PORT, REDIS_URL, NODE_NAME and STREAM_COUNT; prints "ready" once it listens.
 
 import { createServer } from "node:http";
 import { Server } from "socket.io";
@@ -13,7 +13,8 @@ redis.on("error", (e) => console.error("redis:", e.message));
 await redis.connect();
 
 const http = createServer();
-const io = new Server(http, { adapter: createAdapter(redis), connectionStateRecovery: {} });
+const streamCount = Number(process.env.STREAM_COUNT || 1);
+const io = new Server(http, { adapter: createAdapter(redis, { streamCount }), connectionStateRecovery: {} });
 
 io.on("who", (cb) => cb(NODE_NAME));
 io.on("note", (text) => io.emit("noted", text, NODE_NAME));

@@ -65,6 +65,11 @@ pub struct NodeServer {
 
 /// Starts `tests/node/cluster-node.mjs` as node `name` on `redis`.
 pub async fn start_node(name: &str, redis: &RedisServer) -> NodeServer {
+    start_node_with(name, redis, 1).await
+}
+
+/// [`start_node`] with the streams spread over `stream_count` streams.
+pub async fn start_node_with(name: &str, redis: &RedisServer, stream_count: u32) -> NodeServer {
     let port = free_port();
     let mut child = Command::new("node")
         .arg("node/cluster-node.mjs")
@@ -72,6 +77,7 @@ pub async fn start_node(name: &str, redis: &RedisServer) -> NodeServer {
         .env("PORT", port.to_string())
         .env("REDIS_URL", &redis.url)
         .env("NODE_NAME", name)
+        .env("STREAM_COUNT", stream_count.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -103,7 +109,16 @@ fn reply(ack: Option<AckSender>, value: impl serde::Serialize) {
 
 /// Starts socketry node `name` on `redis`, with the handlers of `cluster-node.mjs`.
 pub async fn start_socketry(name: &'static str, redis: &RedisServer) -> TestServer {
-    let adapter = RedisAdapter::connect(&redis.url, RedisAdapterConfig::default())
+    start_socketry_with(name, redis, RedisAdapterConfig::default()).await
+}
+
+/// [`start_socketry`] with these adapter options.
+pub async fn start_socketry_with(
+    name: &'static str,
+    redis: &RedisServer,
+    config: RedisAdapterConfig,
+) -> TestServer {
+    let adapter = RedisAdapter::connect(&redis.url, config)
         .await
         .expect("redis reachable");
     let io = Server::new(

@@ -70,6 +70,24 @@ async fn cluster() {
     node::run("cluster.test.mjs", &env, Duration::from_secs(240)).await;
 }
 
+/// The mixed cluster with its namespaces spread over three streams, by the package's hash
+/// (both kinds of node must pick the same stream for `/`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_three_streams() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let redis = cluster_server::start_redis().await;
+    let config = || socketry::adapter::redis::RedisAdapterConfig::default().stream_count(3);
+    let a = cluster_server::start_socketry_with("A", &redis, config()).await;
+    let b = cluster_server::start_socketry_with("B", &redis, config()).await;
+    let n = cluster_server::start_node_with("N", &redis, 3).await;
+    let env = [
+        ("SOCKETRY_URL", a.url()),
+        ("SOCKETRY_URL_B", b.url()),
+        ("NODE_URL", n.url.clone()),
+    ];
+    node::run("cluster.test.mjs", &env, Duration::from_secs(240)).await;
+}
+
 /// The mixed cluster while its `redis-server` stops and starts again (the JS side does both).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_outage() {
