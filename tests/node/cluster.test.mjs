@@ -212,4 +212,32 @@ describe("a cluster of two socketry nodes and one Node node", () => {
     await sleep(300);
     assert.deepEqual(heard.map(([t]) => t), ["kept"]);
   });
+
+  // Last: node A does not come back.
+  it("recovers the clients of a socketry node that shuts down on the other nodes (a rolling deploy)", T, async () => {
+    const toB = await client("A", "deploy-b");
+    const toN = await client("A", "deploy-n");
+    const speaker = await client("B", "deploy-speaker");
+    for (const s of [toB, toN]) await ack(s, "join", "deploy");
+    const heard = { toB: record(toB, "said"), toN: record(toN, "said") };
+    speaker.emit("say", "deploy", "before");
+    await within(3000, (async () => { while (!heard.toB.length || !heard.toN.length) await sleep(20); })(), "the first event");
+    const ids = { toB: toB.id, toN: toN.id };
+    const back = [toB, toN].map((s) => within(8000, new Promise((r) => s.once("connect", r)), "reconnection"));
+    toB.io.uri = NODES.B;
+    toN.io.uri = NODES.N;
+    const trigger = await client("A", "deploy-trigger");
+    const closed = once(toB, "disconnect", 5000);
+    trigger.emit("shutdown-node");
+    assert.equal((await closed)[0], "transport close", "node A went away");
+    speaker.emit("say", "deploy", "missed");
+    await Promise.all(back);
+    for (const [who, s] of Object.entries({ toB, toN })) {
+      assert.equal(s.recovered, true, `${who} recovered`);
+      assert.equal(s.id, ids[who], `${who} kept its id`);
+    }
+    await sleep(300);
+    assert.deepEqual(heard.toB.map(([t]) => t), ["before", "missed"]);
+    assert.deepEqual(heard.toN.map(([t]) => t), ["before", "missed"]);
+  });
 });

@@ -267,6 +267,15 @@ fn handlers(socket: &Socket, io: &Server, name: &'static str) {
             let _ = io.to(room).volatile().emit("said", &(text, name));
         }
     });
+    let i = io.clone();
+    socket.on("shutdown-node", move |_, _, ack| {
+        let io = i.clone();
+        async move {
+            reply(ack, ());
+            // As `serve_app` does on its shutdown signal.
+            io.close_and_flush().await;
+        }
+    });
     socket.on("my-rooms", |socket, _, ack| async move {
         let mut rooms: Vec<String> = socket.rooms().iter().map(|r| r.to_string()).collect();
         rooms.sort();

@@ -98,6 +98,12 @@ pub trait Adapter: Send + Sync + 'static {
         self.add_all(sid, std::slice::from_ref(sid));
         None
     }
+    /// Resolves once what this adapter still has to send has been sent (sessions persisted as
+    /// the server shuts down, broadcasts queued for the other nodes). The server waits for it,
+    /// within a bound, before it stops.
+    fn flush(&self) -> BoxFuture<()> {
+        Box::pin(std::future::ready(()))
+    }
     /// Keeps a session whose connection dropped, for connection state recovery. Called while
     /// the socket is still in its rooms.
     fn persist_session(&self, _session: PersistedSession) {}

@@ -274,9 +274,31 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     ) -> std::io::Result<()> {
         crate::engineio::serve(listeners, app, async move {
             shutdown.await;
-            self.close();
+            self.close_and_flush().await;
         })
         .await
+    }
+
+    /// [`close`](Self::close), then waits (at most 5 s) until every namespace's adapter has
+    /// sent what it still had to: with a cluster adapter, the sessions of the clients just
+    /// closed, so that they recover on another node. `serve` and `serve_app` do this.
+    pub async fn close_and_flush(&self) {
+        self.close();
+        let adapters: Vec<_> = self
+            .0
+            .namespaces
+            .read()
+            .expect("namespaces lock")
+            .values()
+            .map(|ns| ns.adapter().flush())
+            .collect();
+        let all = futures_util::future::join_all(adapters);
+        if tokio::time::timeout(std::time::Duration::from_secs(5), all)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the adapters did not finish sending within 5 s of the shutdown");
+        }
     }
 
     /// Closes every connection (reason `server shutting down`) and refuses new ones.

@@ -64,14 +64,16 @@ impl fmt::Display for DisconnectReason {
     }
 }
 
-/// Whether a socket that left for `reason` keeps its session: only for what a network causes.
-/// An explicit disconnection, by either side, and a server shutting down are final. (The
-/// reference also keeps sessions on `server shutting down` and the forced closes.)
+/// Whether a socket that left for `reason` keeps its session: for what a network causes, and
+/// for its server shutting down (in a cluster, its client comes back on another node, as
+/// during a rolling deploy). An explicit disconnection, by either side, is final. (The
+/// reference also keeps sessions on the forced closes.)
 pub(crate) fn is_recoverable(reason: DisconnectReason) -> bool {
     matches!(
         reason,
         DisconnectReason::TransportClose
             | DisconnectReason::TransportError
             | DisconnectReason::PingTimeout
+            | DisconnectReason::ServerShuttingDown
     )
 }

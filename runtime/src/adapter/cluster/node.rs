@@ -43,6 +43,14 @@ pub(super) enum Outgoing {
         to: String,
         message: ClusterMessage,
     },
+    /// A recovery session to store.
+    Persist {
+        pid: String,
+        session: Value,
+        ttl: Duration,
+    },
+    /// Told once everything queued before it was sent.
+    Flushed(tokio::sync::oneshot::Sender<()>),
 }
 
 /// What the adapter and its sending task share.
@@ -153,7 +161,7 @@ impl ClusterAdapter {
         ClusterMessage::new(&self.shared.uid, self.shared.nsp.name(), kind, data)
     }
 
-    fn send(&self, outgoing: Outgoing) {
+    pub(super) fn send(&self, outgoing: Outgoing) {
         let _ = self.shared.outbox.send(outgoing);
     }
 
@@ -231,6 +239,14 @@ async fn send_in_order(
                 if let Err(e) = shared.transport.publish_response(&to, message).await {
                     tracing::warn!(nsp = shared.nsp.name(), error = %e, "a cluster response was not sent");
                 }
+            }
+            Outgoing::Persist { pid, session, ttl } => {
+                if let Err(e) = shared.transport.persist_session(&pid, session, ttl).await {
+                    tracing::warn!(nsp = shared.nsp.name(), error = %e, "a recovery session was not stored");
+                }
+            }
+            Outgoing::Flushed(done) => {
+                let _ = done.send(());
             }
         }
     }
@@ -531,6 +547,14 @@ impl Adapter for ClusterAdapter {
 
     fn persist_session(&self, session: PersistedSession) {
         self.persist(session)
+    }
+
+    fn flush(&self) -> BoxFuture<()> {
+        let (done, flushed) = tokio::sync::oneshot::channel();
+        self.send(Outgoing::Flushed(done));
+        Box::pin(async move {
+            let _ = flushed.await;
+        })
     }
 
     fn restore_session(

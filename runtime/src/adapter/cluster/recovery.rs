@@ -100,13 +100,11 @@ impl ClusterAdapter {
         let Some(config) = self.shared.nsp.connection_state_recovery() else {
             return;
         };
-        let value = session_to_value(&session);
-        let transport = self.shared.transport.clone();
-        tokio::spawn(async move {
-            let ttl = config.max_disconnection_duration;
-            if let Err(e) = transport.persist_session(&session.pid, value, ttl).await {
-                tracing::warn!(error = %e, "a recovery session was not stored");
-            }
+        // Queued with the broadcasts, so that a flush at shutdown waits for it too.
+        self.send(super::node::Outgoing::Persist {
+            pid: session.pid.to_string(),
+            session: session_to_value(&session),
+            ttl: config.max_disconnection_duration,
         });
     }
 
