@@ -52,7 +52,12 @@ impl ClusterTransport for Link {
     ) -> BoxFuture<Result<Option<String>, TransportError>> {
         let offset = {
             let mut bus = self.bus.lock().unwrap();
-            let offset = format!("1000-{}", bus.log.len());
+            // Ids as Redis makes them: the time in ms, then a sequence.
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis();
+            let offset = format!("{ms}-{}", bus.log.len());
             bus.log.push((offset.clone(), message.clone()));
             offset
         };
@@ -114,16 +119,16 @@ impl ClusterTransport for Link {
         after: &str,
         count: usize,
     ) -> BoxFuture<Result<Vec<(String, ClusterMessage)>, TransportError>> {
-        let n: usize = after
-            .split_once('-')
-            .and_then(|(_, s)| s.parse().ok())
-            .unwrap_or(0);
+        let key = |o: &str| -> (u64, u64) {
+            let (ms, seq) = o.split_once('-').unwrap_or(("0", "0"));
+            (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
+        };
         let bus = self.bus.lock().unwrap();
-        let start = if after.starts_with("1000-") { n + 1 } else { 0 };
+        let after = key(after);
         ready(Ok(bus
             .log
             .iter()
-            .skip(start)
+            .filter(|(o, _)| key(o) > after)
             .take(count)
             .cloned()
             .collect()))
@@ -151,6 +156,10 @@ impl ClusterTransport for Link {
 
 /// A server whose namespaces are nodes of `bus`'s cluster.
 fn node(bus: &Arc<Mutex<Bus>>, recovery: bool) -> Server {
+    node_with(bus, recovery.then(ConnectionStateRecovery::default))
+}
+
+fn node_with(bus: &Arc<Mutex<Bus>>, recovery: Option<ConnectionStateRecovery>) -> Server {
     let bus = bus.clone();
     let mut config: ServerConfig = quick_config().adapter(move |nsp: Arc<dyn LocalNamespace>| {
         let uid = crate::adapter::cluster::packet_wire::random_id();
@@ -162,8 +171,8 @@ fn node(bus: &Arc<Mutex<Bus>>, recovery: bool) -> Server {
         bus.lock().unwrap().nodes.push((uid, adapter.downgrade()));
         Arc::new(adapter) as Arc<dyn Adapter>
     });
-    if recovery {
-        config = config.connection_state_recovery(ConnectionStateRecovery::default());
+    if let Some(recovery) = recovery {
+        config = config.connection_state_recovery(recovery);
     }
     let io = Server::new(config);
     io.of("/").on_connection(|socket: Socket| async move {
@@ -239,4 +248,56 @@ async fn an_offset_of_another_session_does_not_resume_one_across_nodes() {
     assert_ne!(answer["sid"], json!(null));
     let restored = b.sockets().into_iter().any(|s| s.recovered());
     assert!(!restored, "a foreign offset gives a fresh session");
+}
+
+#[tokio::test]
+async fn a_broadcast_during_a_restore_reaches_the_client_once() {
+    let bus: Arc<Mutex<Bus>> = Arc::default();
+    let a = node(&bus, true);
+    let b = node_with(
+        &bus,
+        Some(ConnectionStateRecovery::default().skip_middlewares(false)),
+    );
+    // While the restore runs (between reading the log and admitting the socket), node A
+    // broadcasts to the room: the packet is live for the other sockets, and must reach the
+    // restored one too, once.
+    let during = a.clone();
+    let seen = bus.clone();
+    b.of("/").middleware(move |socket: Socket| {
+        let (a, bus) = (during.clone(), seen.clone());
+        async move {
+            if socket.recovered() {
+                a.to("r").emit("said", &"during").unwrap();
+                // Until node B has delivered it: while this socket is not admitted yet.
+                while bus.lock().unwrap().log.len() < 3 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Ok(())
+        }
+    });
+    let mut mover = TestClient::open(&a).await;
+    let answer = mover.connect("/", json!({})).await;
+    let pid = answer["pid"].clone();
+    a.to("r").emit("said", &"first").unwrap();
+    let first = mover.event().await;
+    let offset = first[2].clone();
+    mover.vanish();
+    tokio::time::timeout(Duration::from_secs(3), async {
+        while !a.sockets().is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the drop is seen");
+    a.to("r").emit("said", &"away").unwrap();
+    let mut back = TestClient::open(&b).await;
+    back.connect("/", json!({ "pid": pid, "offset": offset }))
+        .await;
+    let mut heard = Vec::new();
+    while let Ok(event) = tokio::time::timeout(Duration::from_millis(500), back.event()).await {
+        heard.push(event[1].as_str().unwrap_or("").to_owned());
+    }
+    assert_eq!(heard, ["away", "during"], "each once, in log order");
 }
