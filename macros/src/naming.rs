@@ -12,6 +12,11 @@ pub(crate) fn listeners(trait_ident: &Ident) -> Ident {
     suffixed(trait_ident, "Listeners")
 }
 
+/// `{Trait}ServerListeners`: registers one handler per event sent by another server.
+pub(crate) fn server_listeners(trait_ident: &Ident) -> Ident {
+    suffixed(trait_ident, "ServerListeners")
+}
+
 /// `{Trait}Handler`: the trait handling every event at once.
 pub(crate) fn handler(trait_ident: &Ident) -> Ident {
     suffixed(trait_ident, "Handler")

@@ -301,3 +301,54 @@ async fn a_broadcast_during_a_restore_reaches_the_client_once() {
     }
     assert_eq!(heard, ["away", "during"], "each once, in log order");
 }
+
+/// Inter-server events of the typed test below.
+#[crate::events]
+trait Nodes {
+    /// Asks every other node its name.
+    fn who(prefix: String) -> String;
+    /// Tells the other nodes something.
+    fn note(text: String, n: u32);
+}
+
+#[tokio::test]
+async fn typed_inter_server_events_cross_nodes_and_answer() {
+    type Io = Server<crate::Untyped, crate::Untyped, dyn Nodes>;
+    let bus: Arc<Mutex<Bus>> = Arc::default();
+    let typed = |name: &'static str, notes: Arc<Mutex<Vec<(String, u32)>>>| {
+        let bus = bus.clone();
+        let config = quick_config().adapter(move |nsp: Arc<dyn LocalNamespace>| {
+            let uid = crate::adapter::cluster::packet_wire::random_id();
+            let link = Arc::new(Link {
+                bus: bus.clone(),
+                uid: uid.clone(),
+            });
+            let adapter = ClusterAdapter::with_uid(uid.clone(), nsp, link, Duration::from_secs(2));
+            bus.lock().unwrap().nodes.push((uid, adapter.downgrade()));
+            Arc::new(adapter) as Arc<dyn Adapter>
+        });
+        let io = Io::typed(config);
+        let ns = io.of("/");
+        ns.on_server_side().who(move |prefix, ack| async move {
+            let _ = ack.send(&format!("{prefix}{name}"));
+        });
+        ns.on_server_side().note(move |text, n| {
+            let notes = notes.clone();
+            async move { notes.lock().unwrap().push((text, n)) }
+        });
+        io
+    };
+    let (notes_a, notes_b) = (Arc::default(), Arc::default());
+    let a = typed("a", notes_a);
+    let b = typed("b", Arc::clone(&notes_b));
+    let answers = a.of("/").server_side_emit().who("node ").await.unwrap();
+    assert_eq!(
+        answers,
+        ["node b"],
+        "one answer from each other node, decoded"
+    );
+    a.of("/").server_side_emit().note("hi", 7).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(*notes_b.lock().unwrap(), [("hi".to_owned(), 7)]);
+    let _ = b;
+}

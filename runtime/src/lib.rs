@@ -48,6 +48,9 @@ mod server;
 mod server_side_emit;
 mod socket;
 
+// The crate's own tests use `#[events]`, whose expansion names `::socketry`.
+#[cfg(test)]
+extern crate self as socketry;
 #[cfg(test)]
 mod cluster_tests;
 #[cfg(test)]

@@ -35,3 +35,40 @@ impl Serialize for Binary<'_> {
         s.serialize_bytes(self.0)
     }
 }
+
+/// A namespace, as the typed handlers of inter-server events register on it.
+#[derive(Clone)]
+pub struct ServerSideTarget(pub(crate) Arc<crate::namespace::NamespaceInner>);
+
+impl std::fmt::Debug for ServerSideTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerSideTarget")
+    }
+}
+
+pub use crate::ServerSideAck;
+
+/// Registers the handler of inter-server event `event`, which decodes its arguments into `A`
+/// (arguments that do not are logged, and the handler is not called).
+pub fn on_server_event<A, F, Fut>(target: &ServerSideTarget, event: &'static str, handler: F)
+where
+    A: EventArgs,
+    F: Fn(A, Option<ServerSideAck>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let handler: crate::handler::ServerSideHandler =
+        Arc::new(move |args, ack| match A::decode(&args) {
+            Ok(a) => Box::pin(handler(a, ack)),
+            Err(e) => {
+                tracing::warn!(event, error = %e, "an inter-server event with invalid arguments");
+                Box::pin(std::future::ready(()))
+            }
+        });
+    target
+        .0
+        .hooks
+        .server_side
+        .write()
+        .expect("hooks lock")
+        .insert(event.to_owned(), handler);
+}

@@ -72,6 +72,11 @@ impl ServerSideAck {
         ServerSideAck(reply)
     }
 
+    /// Sends an answer already encoded.
+    pub(crate) fn reply(self, answer: Args) {
+        (self.0)(answer);
+    }
+
     /// Sends this server's answer (one value: the reference passes the first argument on).
     pub fn send<T: Serialize + ?Sized>(self, answer: &T) -> Result<(), AdapterError> {
         let answer =

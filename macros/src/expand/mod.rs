@@ -45,6 +45,7 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
     let user_trait = user_trait(def);
     let emitter = emit::emitter(def);
     let listeners = listen::listeners(def);
+    let server_listeners = listen::server_listeners(def);
     let handler = handle::handler_trait(def);
     let names = names::event_enum(def);
     let events_impl = events_impl(def);
@@ -54,6 +55,7 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
         #user_trait
         #emitter
         #listeners
+        #server_listeners
         #handler
         #names
         const _: () = {
@@ -71,6 +73,7 @@ fn events_impl(def: &EventsDef) -> TokenStream {
     let trait_ident = &def.item.ident;
     let emitter = crate::naming::emitter(trait_ident);
     let listeners = crate::naming::listeners(trait_ident);
+    let server_listeners = crate::naming::server_listeners(trait_ident);
     let wires = def.events.iter().map(|e| &e.wire);
     quote! {
         #[automatically_derived]
@@ -85,6 +88,10 @@ fn events_impl(def: &EventsDef) -> TokenStream {
                 socket: #p::Socket<Self, __S, __D>,
             ) -> #listeners<__S, __D> {
                 #listeners { socket }
+            }
+            type ServerListeners = #server_listeners;
+            fn server_listeners(target: #p::ServerSideTarget) -> #server_listeners {
+                #server_listeners { target }
             }
         }
     }

@@ -112,6 +112,10 @@ pub trait Events: 'static {
     fn listeners<S: ?Sized + 'static, D: Send + 'static>(
         socket: crate::Socket<Self, S, D>,
     ) -> Self::Listeners<S, D>;
+    /// The handlers of these events when another server of the cluster sends them.
+    type ServerListeners;
+    /// Registers handlers of these events from other servers on a namespace.
+    fn server_listeners(target: crate::__private::ServerSideTarget) -> Self::ServerListeners;
 }
 
 /// Where a typed emit goes: a socket, a socket with a timeout, a broadcast, a remote socket, or
@@ -165,14 +169,25 @@ pub trait HandledBy<H, S: ?Sized, D> {
 /// does nothing.
 #[must_use = "the client waits for this acknowledgement"]
 pub struct Ack<T: ?Sized> {
-    sender: Option<AckSender>,
+    sender: Option<AckTo>,
     _type: PhantomData<fn(&T)>,
+}
+
+/// Who waits for an [`Ack`]: a client, or another server of the cluster.
+enum AckTo {
+    Client(AckSender),
+    Server(crate::ServerSideAck),
 }
 
 impl<T: ?Sized> fmt::Debug for Ack<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = match &self.sender {
+            Some(AckTo::Client(sender)) => Some(sender.id()),
+            _ => None,
+        };
         f.debug_struct("Ack")
-            .field("id", &self.sender.as_ref().map(AckSender::id))
+            .field("id", &id)
+            .field("server", &matches!(self.sender, Some(AckTo::Server(_))))
             .finish()
     }
 }
@@ -181,12 +196,20 @@ impl<T: Serialize + ?Sized + 'static> Ack<T> {
     /// The acknowledgement of an event that came with this sender.
     pub fn new(sender: Option<AckSender>) -> Self {
         Ack {
-            sender,
+            sender: sender.map(AckTo::Client),
             _type: PhantomData,
         }
     }
 
-    /// Whether the client asked for an acknowledgement.
+    /// The answer to an event from another server that waits for one.
+    pub fn server_side(sender: Option<crate::ServerSideAck>) -> Self {
+        Ack {
+            sender: sender.map(AckTo::Server),
+            _type: PhantomData,
+        }
+    }
+
+    /// Whether the sender asked for an acknowledgement.
     pub fn requested(&self) -> bool {
         self.sender.is_some()
     }
@@ -194,12 +217,20 @@ impl<T: Serialize + ?Sized + 'static> Ack<T> {
     /// Answers with `value`, as the acknowledgement's one argument (`Ack<()>` answers with
     /// none, as a JavaScript callback called without arguments).
     pub fn send(self, value: &T) -> Result<(), crate::EmitError> {
+        let unit = std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>();
         match self.sender {
             None => Ok(()),
-            Some(sender) if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() => {
-                sender.send(&())
+            Some(AckTo::Client(sender)) if unit => sender.send(&()),
+            Some(AckTo::Client(sender)) => sender.send(&(value,)),
+            Some(AckTo::Server(sender)) => {
+                let answer = if unit {
+                    crate::protocol::socketio::encode::to_args(&())?
+                } else {
+                    crate::protocol::socketio::encode::to_args(&(value,))?
+                };
+                sender.reply(answer);
+                Ok(())
             }
-            Some(sender) => sender.send(&(value,)),
         }
     }
 }

@@ -27,6 +27,15 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + Events, D: 'static>
     pub fn server_side_emit(&self) -> I::Emitter<ServerSideEmit> {
         I::emitter(ServerSideEmit::new(self.0.clone()))
     }
+
+    /// The inter-server events of `I`, one method each registering the handler run when
+    /// another server of the cluster sends that event (`io.on(event)` for `serverSideEmit`):
+    /// it receives the arguments decoded into their declared types, then an
+    /// [`Ack`](crate::Ack) when the event declares one (answered to the sender, one answer
+    /// per server).
+    pub fn on_server_side(&self) -> I::ServerListeners {
+        I::server_listeners(crate::__private::ServerSideTarget(self.0.clone()))
+    }
 }
 
 impl EmitTarget for ServerSideEmit {

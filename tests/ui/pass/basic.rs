@@ -79,6 +79,9 @@ async fn everything(io: Io) {
         let _: Option<Data> = remote.data();
     }
     let _ = io.of("/").server_side_emit().hello("node-1");
+    io.of("/").on_server_side().hello(|node: String| async move {
+        let _ = node;
+    });
     let _ = io.sockets()[0].untyped().emit("anything", &1);
 }
 
