@@ -252,12 +252,7 @@ mod tests {
         b.connect("/", json!({})).await;
         let asked = io.broadcast().emit_with_ack("q", &());
         for c in [&mut a, &mut b] {
-            let packet = c.recv_where(|p| p.starts_with("42")).await;
-            let id: String = packet[2..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            c.send(&[&format!("43{id}[\"yes\"]")]).await;
+            c.answer_next_ack(r#""yes""#).await;
         }
         let answers = asked.await.unwrap();
         assert_eq!(answers.len(), 2);

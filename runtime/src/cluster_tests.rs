@@ -159,9 +159,10 @@ fn node(bus: &Arc<Mutex<Bus>>, recovery: bool) -> Server {
     node_with(bus, recovery.then(ConnectionStateRecovery::default))
 }
 
-fn node_with(bus: &Arc<Mutex<Bus>>, recovery: Option<ConnectionStateRecovery>) -> Server {
+/// Options whose namespaces join `bus`'s cluster.
+fn cluster_config(bus: &Arc<Mutex<Bus>>) -> ServerConfig {
     let bus = bus.clone();
-    let mut config: ServerConfig = quick_config().adapter(move |nsp: Arc<dyn LocalNamespace>| {
+    quick_config().adapter(move |nsp: Arc<dyn LocalNamespace>| {
         let uid = crate::adapter::cluster::packet_wire::random_id();
         let link = Arc::new(Link {
             bus: bus.clone(),
@@ -170,7 +171,11 @@ fn node_with(bus: &Arc<Mutex<Bus>>, recovery: Option<ConnectionStateRecovery>) -
         let adapter = ClusterAdapter::with_uid(uid.clone(), nsp, link, Duration::from_secs(2));
         bus.lock().unwrap().nodes.push((uid, adapter.downgrade()));
         Arc::new(adapter) as Arc<dyn Adapter>
-    });
+    })
+}
+
+fn node_with(bus: &Arc<Mutex<Bus>>, recovery: Option<ConnectionStateRecovery>) -> Server {
+    let mut config = cluster_config(bus);
     if let Some(recovery) = recovery {
         config = config.connection_state_recovery(recovery);
     }
@@ -201,12 +206,7 @@ async fn broadcasts_and_acks_cross_nodes_once() {
         .timeout(Duration::from_secs(2))
         .emit_with_ack("q", &());
     for c in [&mut on_a, &mut on_b] {
-        let packet = c.recv_where(|p| p.starts_with("42")).await;
-        let id: String = packet[2..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        c.send(&[&format!("43{id}[\"yes\"]")]).await;
+        c.answer_next_ack(r#""yes""#).await;
     }
     let answers = asked.await.unwrap();
     assert_eq!(answers.len(), 2, "one answer from each node: {answers:?}");
@@ -316,18 +316,7 @@ async fn typed_inter_server_events_cross_nodes_and_answer() {
     type Io = Server<crate::Untyped, crate::Untyped, dyn Nodes>;
     let bus: Arc<Mutex<Bus>> = Arc::default();
     let typed = |name: &'static str, notes: Arc<Mutex<Vec<(String, u32)>>>| {
-        let bus = bus.clone();
-        let config = quick_config().adapter(move |nsp: Arc<dyn LocalNamespace>| {
-            let uid = crate::adapter::cluster::packet_wire::random_id();
-            let link = Arc::new(Link {
-                bus: bus.clone(),
-                uid: uid.clone(),
-            });
-            let adapter = ClusterAdapter::with_uid(uid.clone(), nsp, link, Duration::from_secs(2));
-            bus.lock().unwrap().nodes.push((uid, adapter.downgrade()));
-            Arc::new(adapter) as Arc<dyn Adapter>
-        });
-        let io = Io::typed(config);
+        let io = Io::typed(cluster_config(&bus));
         let ns = io.of("/");
         ns.on_server_side().who(move |prefix, ack| async move {
             let _ = ack.send(&format!("{prefix}{name}"));

@@ -132,6 +132,17 @@ impl TestClient {
         serde_json::from_str(&json[start..]).expect("event JSON")
     }
 
+    /// Answers the next event that asks for an acknowledgement with `answer` (JSON).
+    pub(crate) async fn answer_next_ack(&mut self, answer: &str) {
+        let packet = self.recv_where(|p| p.starts_with("42")).await;
+        let id: String = packet[2..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        assert!(!id.is_empty(), "an event asking for an ack: {packet}");
+        self.send(&[&format!("43{id}[{answer}]")]).await;
+    }
+
     /// Stops polling and sending, as a client whose network went away: the server notices when
     /// the heartbeat times out.
     pub(crate) fn vanish(self) {}

@@ -63,12 +63,8 @@ pub struct NodeServer {
     _child: Child,
 }
 
-/// Starts `tests/node/cluster-node.mjs` as node `name` on `redis`.
-pub async fn start_node(name: &str, redis: &RedisServer) -> NodeServer {
-    start_node_with(name, redis, 1).await
-}
-
-/// [`start_node`] with the streams spread over `stream_count` streams.
+/// Starts `tests/node/cluster-node.mjs` as node `name` on `redis`, its namespaces spread over
+/// `stream_count` streams.
 pub async fn start_node_with(name: &str, redis: &RedisServer, stream_count: u32) -> NodeServer {
     let port = free_port();
     let mut child = Command::new("node")
@@ -107,12 +103,8 @@ fn reply(ack: Option<AckSender>, value: impl serde::Serialize) {
     }
 }
 
-/// Starts socketry node `name` on `redis`, with the handlers of `cluster-node.mjs`.
-pub async fn start_socketry(name: &'static str, redis: &RedisServer) -> TestServer {
-    start_socketry_with(name, redis, RedisAdapterConfig::default()).await
-}
-
-/// [`start_socketry`] with these adapter options.
+/// Starts socketry node `name` on `redis` with these adapter options, and the handlers of
+/// `cluster-node.mjs`.
 pub async fn start_socketry_with(
     name: &'static str,
     redis: &RedisServer,

@@ -54,53 +54,39 @@ suites! {
         vec![("SOCKETRY_URL", adapter_server::start().await)];
 }
 
-/// The mixed cluster: two socketry nodes and a Node node on one `redis-server`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cluster() {
+/// Two socketry nodes (A, B) and a Node node (N) on a fresh `redis-server`, all spreading
+/// namespaces over `streams` streams, running `file`; `REDIS_PORT` lets it stop Redis.
+async fn mixed_cluster(file: &str, streams: u32, limit: u64) {
     let _turn = ONE_AT_A_TIME.lock().await;
     let redis = cluster_server::start_redis().await;
-    let a = cluster_server::start_socketry("A", &redis).await;
-    let b = cluster_server::start_socketry("B", &redis).await;
-    let n = cluster_server::start_node("N", &redis).await;
-    let env = [
-        ("SOCKETRY_URL", a.url()),
-        ("SOCKETRY_URL_B", b.url()),
-        ("NODE_URL", n.url.clone()),
-    ];
-    node::run("cluster.test.mjs", &env, Duration::from_secs(240)).await;
-}
-
-/// The mixed cluster with its namespaces spread over three streams, by the package's hash
-/// (both kinds of node must pick the same stream for `/`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cluster_three_streams() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    let redis = cluster_server::start_redis().await;
-    let config = || socketry::adapter::redis::RedisAdapterConfig::default().stream_count(3);
+    let config = || socketry::adapter::redis::RedisAdapterConfig::default().stream_count(streams);
     let a = cluster_server::start_socketry_with("A", &redis, config()).await;
     let b = cluster_server::start_socketry_with("B", &redis, config()).await;
-    let n = cluster_server::start_node_with("N", &redis, 3).await;
-    let env = [
-        ("SOCKETRY_URL", a.url()),
-        ("SOCKETRY_URL_B", b.url()),
-        ("NODE_URL", n.url.clone()),
-    ];
-    node::run("cluster.test.mjs", &env, Duration::from_secs(240)).await;
-}
-
-/// The mixed cluster while its `redis-server` stops and starts again (the JS side does both).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cluster_outage() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    let redis = cluster_server::start_redis().await;
-    let a = cluster_server::start_socketry("A", &redis).await;
-    let b = cluster_server::start_socketry("B", &redis).await;
-    let n = cluster_server::start_node("N", &redis).await;
+    let n = cluster_server::start_node_with("N", &redis, streams).await;
     let env = [
         ("SOCKETRY_URL", a.url()),
         ("SOCKETRY_URL_B", b.url()),
         ("NODE_URL", n.url.clone()),
         ("REDIS_PORT", redis.port.to_string()),
     ];
-    node::run("cluster-outage.test.mjs", &env, Duration::from_secs(120)).await;
+    node::run(file, &env, Duration::from_secs(limit)).await;
+}
+
+/// The mixed cluster: two socketry nodes and a Node node on one `redis-server`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster() {
+    mixed_cluster("cluster.test.mjs", 1, 240).await;
+}
+
+/// The mixed cluster with its namespaces spread over three streams, by the package's hash
+/// (both kinds of node must pick the same stream for `/`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_three_streams() {
+    mixed_cluster("cluster.test.mjs", 3, 240).await;
+}
+
+/// The mixed cluster while its `redis-server` stops and starts again (the JS side does both).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_outage() {
+    mixed_cluster("cluster-outage.test.mjs", 1, 120).await;
 }
