@@ -20,7 +20,7 @@ after(() => open.forEach((s) => s.disconnect()));
 const ack = (socket, ...args) => within(6000, socket.emitWithAck(...args), `ack of ${args[0]}`);
 
 async function client(node, name, opts = {}) {
-  const socket = io(NODES[node], { forceNew: true, transports: ["websocket"], auth: { name }, ...opts });
+  const socket = io(NODES[node] + (opts.nsp ?? ""), { forceNew: true, transports: ["websocket"], auth: { name }, ...opts });
   open.push(socket);
   if (opts.auth?.quiet) {
     await within(8000, new Promise((r) => socket.once("connect", r)), `${name} connects`);
@@ -212,6 +212,44 @@ describe("a cluster of two socketry nodes and one Node node", () => {
     await sleep(300);
     assert.deepEqual(heard.map(([t]) => t), ["kept"]);
   });
+
+  // With three streams, "/chat" and "/news" are on streams other than "/"'s (the package's hash).
+  for (const nsp of ["/chat", "/news"]) {
+    it(`carries the broadcasts and recoveries of namespace ${nsp}`, T, async () => {
+      const clients = {};
+      for (const node of Object.keys(NODES)) {
+        clients[node] = await client(node, `${nsp}-${node}`, { nsp });
+        await ack(clients[node], "join", "ns-room");
+      }
+      const got = Object.fromEntries(Object.entries(clients).map(([n, s]) => [n, record(s, "said")]));
+      for (const from of Object.keys(NODES)) clients[from].emit("say", "ns-room", `hi from ${from}`);
+      await sleep(1000);
+      for (const [node, events] of Object.entries(got)) {
+        const expected = Object.keys(NODES).filter((n) => n !== node).map((n) => `hi from ${n}`);
+        assert.deepEqual(events.map(([t]) => t).sort(), expected, `${node} in ${nsp}`);
+      }
+      // A plain broadcast of the namespace, from a Node node, reaches the socketry nodes too.
+      clients.N.emit("nsp-say", "ns-room", "to all");
+      await sleep(500);
+      for (const [node, events] of Object.entries(got)) {
+        assert.equal(events.filter(([t]) => t === "to all").length, 1, `${node} hears N's once`);
+      }
+      const mover = clients.A;
+      got.A.length = 0;
+      const id = mover.id;
+      const back = dropTo(mover, "N");
+      await sleep(50);
+      clients.B.emit("say", "ns-room", "missed 1");
+      clients.N.emit("say", "ns-room", "missed 2");
+      await back;
+      assert.equal(mover.recovered, true, "recovered on N");
+      assert.equal(mover.id, id);
+      const state = await ack(mover, "state");
+      assert.deepEqual(state.rooms, [id, "ns-room"].sort());
+      await sleep(300);
+      assert.deepEqual(got.A.map(([t]) => t).sort(), ["missed 1", "missed 2"], "each once");
+    });
+  }
 
   // Last: node A does not come back.
   it("recovers the clients of a socketry node that shuts down on the other nodes (a rolling deploy)", T, async () => {

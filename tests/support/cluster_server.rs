@@ -1,4 +1,4 @@
-//! A mixed cluster on one real `redis-server`: socketry nodes with the Redis adapter, and a
+//! A mixed cluster on one real `redis-server` (or a Redis Cluster of three): socketry nodes with the Redis adapter, and a
 //! Node node (`tests/node/cluster-node.mjs`: socket.io 4.8 on `@socket.io/redis-streams-adapter`
 //! 0.3) with the same handlers. Every process is stopped when its handle is dropped.
 
@@ -27,32 +27,144 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Starts `redis-server` (installed by the README's test command) and waits until it answers.
-pub async fn start_redis() -> RedisServer {
-    let port = free_port();
-    let child = Command::new("redis-server")
+fn spawn_redis(port: u16, extra: &[&str]) -> Child {
+    Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .expect("redis-server could not be started; is it installed? (the README's test command installs it)");
-    let url = format!("redis://127.0.0.1:{port}");
-    let client = redis::Client::open(url.as_str()).unwrap();
+        .expect("redis-server could not be started; is it installed? (the README's test command installs it)")
+}
+
+async fn wait_for_ping(url: &str) {
+    let client = redis::Client::open(url).unwrap();
     for _ in 0..100 {
         if let Ok(mut c) = client.get_multiplexed_async_connection().await {
             let pong: Result<String, _> = redis::cmd("PING").query_async(&mut c).await;
             if pong.is_ok() {
-                return RedisServer {
-                    url,
-                    port,
-                    _child: child,
-                };
+                return;
             }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("redis-server did not answer on port {port}");
+    panic!("redis-server did not answer at {url}");
+}
+
+/// Starts `redis-server` (installed by the README's test command) and waits until it answers.
+pub async fn start_redis() -> RedisServer {
+    let port = free_port();
+    let child = spawn_redis(port, &[]);
+    let url = format!("redis://127.0.0.1:{port}");
+    wait_for_ping(&url).await;
+    RedisServer {
+        url,
+        port,
+        _child: child,
+    }
+}
+
+/// A Redis Cluster of three masters (no replicas) on loopback ports, made with
+/// `redis-cli --cluster create`; its files live in a directory removed on drop.
+#[derive(Debug)]
+pub struct RedisCluster {
+    /// `redis://127.0.0.1:<port>` of each master.
+    pub urls: Vec<String>,
+    _children: Vec<Child>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts a three-master Redis Cluster and waits until every node says it is up.
+pub async fn start_redis_cluster() -> RedisCluster {
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let dir = std::env::temp_dir().join(format!("socketry-redis-cluster-{}", ports[0]));
+    std::fs::create_dir_all(&dir).expect("a directory for the cluster's files");
+    let dir_arg = dir.to_str().expect("a UTF-8 temp dir").to_owned();
+    let children = ports
+        .iter()
+        .map(|port| {
+            let conf = format!("nodes-{port}.conf");
+            spawn_redis(
+                *port,
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    &conf,
+                    "--dir",
+                    &dir_arg,
+                ],
+            )
+        })
+        .collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("redis://127.0.0.1:{p}"))
+        .collect();
+    for url in &urls {
+        wait_for_ping(url).await;
+    }
+    let created = Command::new("redis-cli")
+        .args(["--cluster", "create"])
+        .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .status()
+        .await
+        .expect("redis-cli could not be started");
+    assert!(created.success(), "redis-cli --cluster create failed");
+    for url in &urls {
+        let client = redis::Client::open(url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let mut ok = false;
+        for _ in 0..200 {
+            let info: String = redis::cmd("CLUSTER")
+                .arg("INFO")
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            if info.contains("cluster_state:ok") {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(ok, "the Redis Cluster node at {url} did not come up");
+    }
+    RedisCluster {
+        urls,
+        _children: children,
+        dir,
+    }
+}
+
+/// The Redis a cluster of nodes shares: one server or a Redis Cluster.
+#[derive(Debug, Clone, Copy)]
+pub enum Redis<'a> {
+    /// One `redis-server`.
+    Single(&'a RedisServer),
+    /// A Redis Cluster.
+    Cluster(&'a RedisCluster),
+}
+
+impl Redis<'_> {
+    async fn adapter(self, config: RedisAdapterConfig) -> RedisAdapter {
+        match self {
+            Redis::Single(server) => RedisAdapter::connect(&server.url, config).await,
+            Redis::Cluster(cluster) => {
+                RedisAdapter::connect_cluster(cluster.urls.iter().map(String::as_str), config).await
+            }
+        }
+        .expect("redis reachable")
+    }
 }
 
 /// A Node node of the cluster.
@@ -64,16 +176,27 @@ pub struct NodeServer {
 }
 
 /// Starts `tests/node/cluster-node.mjs` as node `name` on `redis`, its namespaces spread over
-/// `stream_count` streams.
-pub async fn start_node_with(name: &str, redis: &RedisServer, stream_count: u32) -> NodeServer {
+/// `stream_count` streams, on sharded channels when `sharded`.
+pub async fn start_node_with(
+    name: &str,
+    redis: Redis<'_>,
+    stream_count: u32,
+    sharded: bool,
+) -> NodeServer {
     let port = free_port();
-    let mut child = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .arg("node/cluster-node.mjs")
         .current_dir(crate::node::tests_dir())
         .env("PORT", port.to_string())
-        .env("REDIS_URL", &redis.url)
         .env("NODE_NAME", name)
         .env("STREAM_COUNT", stream_count.to_string())
+        .env("SHARDED", if sharded { "1" } else { "" });
+    match redis {
+        Redis::Single(server) => command.env("REDIS_URL", &server.url),
+        Redis::Cluster(cluster) => command.env("REDIS_CLUSTER", cluster.urls.join(",")),
+    };
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -107,12 +230,10 @@ fn reply(ack: Option<AckSender>, value: impl serde::Serialize) {
 /// `cluster-node.mjs`.
 pub async fn start_socketry_with(
     name: &'static str,
-    redis: &RedisServer,
+    redis: Redis<'_>,
     config: RedisAdapterConfig,
 ) -> TestServer {
-    let adapter = RedisAdapter::connect(&redis.url, config)
-        .await
-        .expect("redis reachable");
+    let adapter = redis.adapter(config).await;
     let io = Server::new(
         ServerConfig::default()
             .adapter(adapter.factory())
@@ -132,25 +253,28 @@ pub async fn start_socketry_with(
             let _ = io.emit("noted", &(text, name));
         }
     });
-    let io2 = io.clone();
-    main.on_connection(move |socket: Socket| {
-        let io = io2.clone();
-        async move {
-            if !socket.recovered() {
-                let user = socket.handshake().auth["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned();
-                socket
-                    .data()
-                    .insert(serde_json::json!({ "name": user, "node": name }));
+    // "/chat" and "/news" map to streams other than "/"'s when the stream count is 3.
+    for nsp in ["/", "/chat", "/news"] {
+        let io2 = io.clone();
+        io.of(nsp).on_connection(move |socket: Socket| {
+            let io = io2.clone();
+            async move {
+                if !socket.recovered() {
+                    let user = socket.handshake().auth["name"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned();
+                    socket
+                        .data()
+                        .insert(serde_json::json!({ "name": user, "node": name }));
+                }
+                if socket.handshake().auth["quiet"] != true {
+                    let _ = socket.emit("welcome", &(name, socket.recovered()));
+                }
+                handlers(&socket, &io, name);
             }
-            if socket.handshake().auth["quiet"] != true {
-                let _ = socket.emit("welcome", &(name, socket.recovered()));
-            }
-            handlers(&socket, &io, name);
-        }
-    });
+        });
+    }
     TestServer::serve(io.router()).await
 }
 
@@ -163,6 +287,11 @@ fn handlers(socket: &Socket, io: &Server, name: &'static str) {
         let room: String = args.get(0).unwrap_or_default();
         let text: String = args.get(1).unwrap_or_default();
         let _ = socket.to(room).emit("said", &(text, name));
+    });
+    socket.on("nsp-say", move |socket, args, _| async move {
+        let room: String = args.get(0).unwrap_or_default();
+        let text: String = args.get(1).unwrap_or_default();
+        let _ = socket.namespace().to(room).emit("said", &(text, name));
     });
     let i = io.clone();
     socket.on("shout", move |_, args, _| {

@@ -54,39 +54,111 @@ suites! {
         vec![("SOCKETRY_URL", adapter_server::start().await)];
 }
 
-/// Two socketry nodes (A, B) and a Node node (N) on a fresh `redis-server`, all spreading
-/// namespaces over `streams` streams, running `file`; `REDIS_PORT` lets it stop Redis.
-async fn mixed_cluster(file: &str, streams: u32, limit: u64) {
+/// What the nodes of a mixed cluster share.
+#[derive(Clone, Copy)]
+enum Topology {
+    /// One `redis-server`, the namespaces spread over this many streams, on sharded channels
+    /// or not.
+    Single { streams: u32, sharded: bool },
+    /// A Redis Cluster of three masters, three streams (on different masters), sharded
+    /// channels or not.
+    Cluster { sharded: bool },
+}
+
+/// Two socketry nodes (A, B) and a Node node (N) on a fresh Redis, running `file`;
+/// `REDIS_PORT` (one server only) lets it stop Redis.
+async fn mixed_cluster(file: &str, topology: Topology, limit: u64) {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let redis = cluster_server::start_redis().await;
-    let config = || socketry::adapter::redis::RedisAdapterConfig::default().stream_count(streams);
-    let a = cluster_server::start_socketry_with("A", &redis, config()).await;
-    let b = cluster_server::start_socketry_with("B", &redis, config()).await;
-    let n = cluster_server::start_node_with("N", &redis, streams).await;
-    let env = [
+    let (server, cluster, streams, sharded) = match topology {
+        Topology::Single { streams, sharded } => (
+            Some(cluster_server::start_redis().await),
+            None,
+            streams,
+            sharded,
+        ),
+        Topology::Cluster { sharded } => (
+            None,
+            Some(cluster_server::start_redis_cluster().await),
+            3,
+            sharded,
+        ),
+    };
+    let redis = match (&server, &cluster) {
+        (Some(server), _) => cluster_server::Redis::Single(server),
+        (_, Some(cluster)) => cluster_server::Redis::Cluster(cluster),
+        _ => unreachable!(),
+    };
+    let config = || {
+        socketry::adapter::redis::RedisAdapterConfig::default()
+            .stream_count(streams)
+            .use_sharded_pub_sub(sharded)
+    };
+    let a = cluster_server::start_socketry_with("A", redis, config()).await;
+    let b = cluster_server::start_socketry_with("B", redis, config()).await;
+    let n = cluster_server::start_node_with("N", redis, streams, sharded).await;
+    let mut env = vec![
         ("SOCKETRY_URL", a.url()),
         ("SOCKETRY_URL_B", b.url()),
         ("NODE_URL", n.url.clone()),
-        ("REDIS_PORT", redis.port.to_string()),
     ];
+    if let Some(server) = &server {
+        env.push(("REDIS_PORT", server.port.to_string()));
+    }
     node::run(file, &env, Duration::from_secs(limit)).await;
 }
+
+const ONE_STREAM: Topology = Topology::Single {
+    streams: 1,
+    sharded: false,
+};
 
 /// The mixed cluster: two socketry nodes and a Node node on one `redis-server`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster() {
-    mixed_cluster("cluster.test.mjs", 1, 240).await;
+    mixed_cluster("cluster.test.mjs", ONE_STREAM, 240).await;
 }
 
 /// The mixed cluster with its namespaces spread over three streams, by the package's hash
 /// (both kinds of node must pick the same stream for `/`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_three_streams() {
-    mixed_cluster("cluster.test.mjs", 3, 240).await;
+    let topology = Topology::Single {
+        streams: 3,
+        sharded: false,
+    };
+    mixed_cluster("cluster.test.mjs", topology, 240).await;
+}
+
+/// The mixed cluster on sharded channels (`useShardedPubSub`) of one `redis-server`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_sharded() {
+    let topology = Topology::Single {
+        streams: 1,
+        sharded: true,
+    };
+    mixed_cluster("cluster.test.mjs", topology, 240).await;
+}
+
+/// The mixed cluster on a Redis Cluster of three masters, on sharded channels.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_on_redis_cluster() {
+    mixed_cluster("cluster.test.mjs", Topology::Cluster { sharded: true }, 240).await;
+}
+
+/// The mixed cluster on a Redis Cluster of three masters, on classic channels (each
+/// message reaches every Redis node).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_on_redis_cluster_classic() {
+    mixed_cluster(
+        "cluster.test.mjs",
+        Topology::Cluster { sharded: false },
+        240,
+    )
+    .await;
 }
 
 /// The mixed cluster while its `redis-server` stops and starts again (the JS side does both).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_outage() {
-    mixed_cluster("cluster-outage.test.mjs", 1, 120).await;
+    mixed_cluster("cluster-outage.test.mjs", ONE_STREAM, 120).await;
 }

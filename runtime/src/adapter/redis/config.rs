@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 /// The Redis adapter's options, named and defaulted as the streams adapter's
-/// (`streamName`, `streamCount`, `channelPrefix`, `maxLen`, `readCount`, `blockTimeInMs`,
-/// `sessionKeyPrefix`), plus how long a request waits for the other nodes.
+/// (`streamName`, `streamCount`, `channelPrefix`, `useShardedPubSub`, `maxLen`, `readCount`,
+/// `blockTimeInMs`, `sessionKeyPrefix`), plus how long a request waits for the other nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RedisAdapterConfig {
@@ -17,6 +17,11 @@ pub struct RedisAdapterConfig {
     pub stream_count: u32,
     /// The prefix of the pub/sub channels. Default `socket.io`.
     pub channel_prefix: String,
+    /// Whether the channels are sharded (`SSUBSCRIBE`, `SPUBLISH`, `PUBSUB SHARDNUMSUB`;
+    /// Redis 7): on a Redis Cluster, each channel's messages then stay on the shard that
+    /// holds it instead of reaching every node. Every node of the cluster, socketry or Node,
+    /// must agree. Default `false`.
+    pub use_sharded_pub_sub: bool,
     /// The approximate most entries the stream keeps (`XADD … MAXLEN ~`). Default 10 000.
     pub max_len: usize,
     /// How many entries one `XREAD` takes. Default 100.
@@ -35,6 +40,7 @@ impl Default for RedisAdapterConfig {
             stream_name: "socket.io".into(),
             stream_count: 1,
             channel_prefix: "socket.io".into(),
+            use_sharded_pub_sub: false,
             max_len: 10_000,
             read_count: 100,
             block_time: Duration::from_secs(5),
@@ -58,6 +64,11 @@ impl RedisAdapterConfig {
     /// Sets [`channel_prefix`](Self::channel_prefix).
     pub fn channel_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.channel_prefix = prefix.into();
+        self
+    }
+    /// Sets [`use_sharded_pub_sub`](Self::use_sharded_pub_sub).
+    pub fn use_sharded_pub_sub(mut self, sharded: bool) -> Self {
+        self.use_sharded_pub_sub = sharded;
         self
     }
     /// Sets [`max_len`](Self::max_len).

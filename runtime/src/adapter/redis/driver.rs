@@ -7,6 +7,8 @@
 //! when Redis goes away, and subscribe again to every channel.
 
 use super::RedisAdapterConfig;
+use super::connection::{Connection, Target};
+use super::subscriber::{self, Sink};
 use crate::adapter::cluster::message::{ClusterMessage, MessageType, decode_data, encode_data};
 use crate::adapter::cluster::packet_wire::{random_id, stream_for};
 use crate::adapter::cluster::{
@@ -15,8 +17,6 @@ use crate::adapter::cluster::{
 use crate::adapter::{Adapter, BoxFuture, LocalNamespace};
 use crate::protocol::msgpack;
 use crate::protocol::socketio::Value;
-use futures_util::StreamExt;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock, Weak};
@@ -45,11 +45,11 @@ struct Route {
 
 struct Driver {
     config: RedisAdapterConfig,
-    client: redis::Client,
-    commands: ConnectionManager,
+    target: Target,
+    commands: Connection,
     /// Subscribed channel → its namespace's adapter; the sink of the subscriber connection
     /// now up (`None` while it reconnects), changed under the same lock.
-    routes: RwLock<(HashMap<String, Route>, Option<PubSubSink>)>,
+    routes: RwLock<(HashMap<String, Route>, Option<Sink>)>,
     /// Stream → namespace → its adapter.
     streams: RwLock<HashMap<String, HashMap<String, WeakClusterAdapter>>>,
     /// Whether the subscriber connection is up: while it is not, Redis is taken to be away
@@ -74,13 +74,45 @@ impl RedisAdapter {
         client: redis::Client,
         config: RedisAdapterConfig,
     ) -> Result<RedisAdapter, redis::RedisError> {
-        let manager = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(config.request_timeout))
-            .set_connection_timeout(Some(config.request_timeout));
-        let commands = client.get_connection_manager_with_config(manager).await?;
+        Self::open(Target::Single(client), config).await
+    }
+
+    /// Connects to a Redis Cluster, discovered from any of `nodes` (`redis://host:port`);
+    /// fails when none can be reached now. Each command goes to the node that holds its key
+    /// (each stream lives on one node); with
+    /// [`use_sharded_pub_sub`](RedisAdapterConfig::use_sharded_pub_sub), each channel's
+    /// messages stay on its shard. The server count sums every node's subscribers, as Node
+    /// nodes count them.
+    ///
+    /// ```no_run
+    /// use socketry::adapter::redis::{RedisAdapter, RedisAdapterConfig};
+    ///
+    /// # async fn run() -> Result<(), redis::RedisError> {
+    /// let nodes = ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"];
+    /// let config = RedisAdapterConfig::default().use_sharded_pub_sub(true);
+    /// let redis = RedisAdapter::connect_cluster(nodes, config).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_cluster<T: redis::IntoConnectionInfo>(
+        nodes: impl IntoIterator<Item = T>,
+        config: RedisAdapterConfig,
+    ) -> Result<RedisAdapter, redis::RedisError> {
+        let nodes = nodes
+            .into_iter()
+            .map(T::into_connection_info)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::open(Target::Cluster(nodes), config).await
+    }
+
+    async fn open(
+        target: Target,
+        config: RedisAdapterConfig,
+    ) -> Result<RedisAdapter, redis::RedisError> {
+        let commands = target.commands(config.request_timeout).await?;
         let driver = Arc::new(Driver {
             config,
-            client,
+            target,
             commands,
             routes: RwLock::new((HashMap::new(), None)),
             streams: RwLock::default(),
@@ -167,8 +199,9 @@ impl Driver {
         };
         if let Some(mut sink) = sink {
             let channels: Vec<String> = channels.into_iter().map(|(c, _)| c).collect();
+            let sharded = self.config.use_sharded_pub_sub;
             tokio::spawn(async move {
-                if let Err(e) = sink.subscribe(&channels).await {
+                if let Err(e) = sink.subscribe(&channels, sharded).await {
                     tracing::warn!(error = %e, "redis: could not subscribe to a namespace's channels");
                 }
             });
@@ -266,10 +299,12 @@ impl ClusterTransport for RedisTransport {
 
     fn server_count(&self) -> BoxFuture<Result<usize, TransportError>> {
         let mut cmd = redis::cmd("PUBSUB");
-        cmd.arg("NUMSUB")
+        let sharded = self.driver.config.use_sharded_pub_sub;
+        cmd.arg(if sharded { "SHARDNUMSUB" } else { "NUMSUB" })
             .arg(self.driver.config.public_channel(&self.nsp));
-        let counts = self.driver.run::<Vec<(String, usize)>>(cmd);
-        Box::pin(async move { Ok(counts.await?.into_iter().map(|(_, n)| n).sum()) })
+        // A map on a cluster, the counts of every node summed.
+        let counts = self.driver.run::<HashMap<String, usize>>(cmd);
+        Box::pin(async move { Ok(counts.await?.into_values().sum()) })
     }
 
     fn persist_session(
@@ -366,7 +401,8 @@ impl RedisTransport {
         channel: String,
         message: ClusterMessage,
     ) -> BoxFuture<Result<(), TransportError>> {
-        let mut cmd = redis::cmd("PUBLISH");
+        let sharded = self.driver.config.use_sharded_pub_sub;
+        let mut cmd = redis::cmd(if sharded { "SPUBLISH" } else { "PUBLISH" });
         cmd.arg(&channel).arg(message.to_msgpack());
         let sent = self.driver.run::<usize>(cmd);
         Box::pin(async move { sent.await.map(|_| ()) })
@@ -415,12 +451,7 @@ async fn read_stream(driver: Weak<Driver>, stream: String) {
     let mut attempt = 0;
     loop {
         let Some(d) = driver.upgrade() else { return };
-        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
-        let mut conn = match d
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await
-        {
+        let mut conn = match d.target.reader(d.config.block_time).await {
             Ok(conn) => conn,
             Err(e) => {
                 tracing::warn!(%stream, error = %e, "redis: the stream reader cannot connect; retrying");
@@ -490,7 +521,8 @@ async fn subscribe(driver: Weak<Driver>, mut ready: Option<tokio::sync::oneshot:
     let mut attempt = 0;
     loop {
         let Some(d) = driver.upgrade() else { return };
-        let pubsub = match d.client.get_async_pubsub().await {
+        let sharded = d.config.use_sharded_pub_sub;
+        let (mut sink, mut messages) = match subscriber::connect(&d.target, sharded).await {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(error = %e, "redis: the subscriber cannot connect; retrying");
@@ -500,14 +532,13 @@ async fn subscribe(driver: Weak<Driver>, mut ready: Option<tokio::sync::oneshot:
                 continue;
             }
         };
-        let (mut sink, mut messages) = pubsub.split();
         let channels: Vec<String> = {
             let mut routes = d.routes.write().expect("routes lock");
             routes.1 = Some(sink.clone());
             routes.0.keys().cloned().collect()
         };
         if !channels.is_empty()
-            && let Err(e) = sink.subscribe(&channels).await
+            && let Err(e) = sink.subscribe(&channels, sharded).await
         {
             tracing::warn!(error = %e, "redis: subscribing again failed; reconnecting");
             d.routes.write().expect("routes lock").1 = None;
@@ -522,12 +553,12 @@ async fn subscribe(driver: Weak<Driver>, mut ready: Option<tokio::sync::oneshot:
         }
         attempt = 0;
         drop(d);
-        while let Some(message) = messages.next().await {
+        while let Some((channel, payload)) = messages.next().await {
             let Some(d) = driver.upgrade() else { return };
-            let Some((adapter, responses)) = d.route(message.get_channel_name()) else {
+            let Some((adapter, responses)) = d.route(&channel) else {
                 continue;
             };
-            match ClusterMessage::from_msgpack(message.get_payload_bytes()) {
+            match ClusterMessage::from_msgpack(&payload) {
                 Ok(m) if responses => adapter.on_response(m),
                 Ok(m) => adapter.on_message(None, m),
                 Err(e) => tracing::debug!(error = %e, "redis: a message that does not decode"),

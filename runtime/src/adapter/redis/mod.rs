@@ -25,7 +25,9 @@
 //! the last entry seen.
 
 mod config;
+mod connection;
 mod driver;
+mod subscriber;
 
 pub use config::RedisAdapterConfig;
 pub use driver::RedisAdapter;
