@@ -3,6 +3,7 @@
 use crate::ack::BroadcastAckFuture;
 use crate::adapter::{BroadcastFlags, BroadcastOptions, IntoRooms};
 use crate::namespace::NamespaceInner;
+use crate::protocol::SocketId;
 use crate::protocol::socketio::encode;
 use crate::remote::RemoteSocket;
 use crate::socket::{EmitError, Socket, check_event};
@@ -166,6 +167,28 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> BroadcastOperator<C, 
             .await
             .into_iter()
             .map(|info| RemoteSocket::new(info, self.ns.clone()))
+            .collect()
+    }
+
+    /// The ids of the selected sockets, wherever they are connected (`allSockets()`): with
+    /// [`to`](Self::to), a room's size across the cluster, where
+    /// [`Namespace::room_size`](crate::Namespace::room_size) counts this node's. Asked of the
+    /// other nodes as [`fetch_sockets`](Self::fetch_sockets) asks them, the one request every
+    /// node (Node's among them) answers.
+    ///
+    /// ```
+    /// # use socketry::Server;
+    /// # async fn run(io: Server) {
+    /// let in_lobby = io.to("lobby").all_sockets().await.len();
+    /// # }
+    /// ```
+    pub async fn all_sockets(&self) -> std::collections::HashSet<SocketId> {
+        self.ns
+            .adapter()
+            .fetch_sockets(&self.opts)
+            .await
+            .into_iter()
+            .map(|info| info.id)
             .collect()
     }
 

@@ -45,6 +45,7 @@ const onConnection = (socket) => {
     const sockets = await io.in(room).fetchSockets();
     cb(sockets.map((s) => ({ id: s.id, rooms: [...s.rooms].sort(), data: s.data, url: s.handshake.url })));
   });
+  socket.on("room-size", async (room, cb) => cb((await io.in(room).fetchSockets()).length));
   socket.on("remote-join", (id, room, cb) => { io.in(id).socketsJoin(room); cb(); });
   socket.on("remote-leave", (id, room, cb) => { io.in(id).socketsLeave(room); cb(); });
   socket.on("remote-kick", (id, cb) => { io.in(id).disconnectSockets(); cb(); });

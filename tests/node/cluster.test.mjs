@@ -107,6 +107,8 @@ describe("a cluster of two socketry nodes and one Node node", () => {
         assert.deepEqual(mine.data, { name: `f-${node}`, node });
         assert.match(mine.url, /^\/socket\.io\/\?EIO=4/);
       }
+      assert.equal(await ack(clients[from], "room-size", "fetch"), 3, `the room's size from ${from}`);
+      assert.equal(await ack(clients[from], "room-size", "nobody-here"), 0);
     }
   });
 

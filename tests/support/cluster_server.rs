@@ -344,6 +344,14 @@ fn handlers(socket: &Socket, io: &Server, name: &'static str) {
         }
     });
     let i = io.clone();
+    socket.on("room-size", move |_, args, ack| {
+        let io = i.clone();
+        async move {
+            let room: String = args.get(0).unwrap_or_default();
+            reply(ack, io.to(room).all_sockets().await.len());
+        }
+    });
+    let i = io.clone();
     socket.on("remote-join", move |_, args, ack| {
         let io = i.clone();
         async move {
