@@ -159,7 +159,10 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> BroadcastOperator<C, 
             .collect()
     }
 
-    /// The selected sockets, wherever they are connected (`fetchSockets()`).
+    /// The selected sockets, wherever they are connected (`fetchSockets()`). On a cluster,
+    /// the sockets of a node that does not answer within the adapter's request timeout are
+    /// left out, with a warning in the log (Node's `fetchSockets` rejects instead, losing
+    /// the answers that came).
     pub async fn fetch_sockets(&self) -> Vec<RemoteSocket<S, D>> {
         self.ns
             .adapter()
