@@ -1,5 +1,6 @@
 //! Two socketry nodes of one cluster on Redis, in one process for the demo: ports `PORT` and
-//! `PORT + 1` (default 3000), Redis at `REDIS_URL` (default `redis://127.0.0.1:6379`).
+//! `PORT + 1` (default 3000), Redis at `REDIS_URL` (default `redis://127.0.0.1:6379`), or a
+//! Redis Cluster at `REDIS_CLUSTER` (its nodes' URLs, comma-separated; sharded pub/sub).
 //!
 //! ```sh
 //! redis-server --port 6379 &
@@ -16,10 +17,31 @@ use socketry::adapter::redis::{RedisAdapter, RedisAdapterConfig};
 use socketry::{ConnectionStateRecovery, Server, ServerConfig, Socket};
 use std::time::Duration;
 
-async fn node(name: &'static str, port: u16, redis_url: &str) -> std::io::Result<Server> {
-    let redis = RedisAdapter::connect(redis_url, RedisAdapterConfig::default())
-        .await
-        .map_err(|e| std::io::Error::other(format!("redis at {redis_url}: {e}")))?;
+/// Where Redis is: `REDIS_CLUSTER`'s nodes, or `REDIS_URL`.
+enum Redis {
+    Single(String),
+    Cluster(Vec<String>),
+}
+
+async fn connect(redis: &Redis) -> std::io::Result<RedisAdapter> {
+    let connected = match redis {
+        Redis::Single(url) => RedisAdapter::connect(url, RedisAdapterConfig::default()).await,
+        Redis::Cluster(nodes) => {
+            let config = RedisAdapterConfig::default().use_sharded_pub_sub(true);
+            RedisAdapter::connect_cluster(nodes.iter().map(String::as_str), config).await
+        }
+    };
+    connected.map_err(|e| {
+        let at = match redis {
+            Redis::Single(url) => url.clone(),
+            Redis::Cluster(nodes) => nodes.join(","),
+        };
+        std::io::Error::other(format!("redis at {at}: {e}"))
+    })
+}
+
+async fn node(name: &'static str, port: u16, redis: &Redis) -> std::io::Result<Server> {
+    let redis = connect(redis).await?;
     let io = Server::new(
         ServerConfig::default()
             .adapter(redis.factory())
@@ -88,9 +110,14 @@ async fn main() -> std::io::Result<()> {
             .map_err(|_| std::io::Error::other(format!("PORT={p:?} is not a port number")))?,
         Err(_) => 3000,
     };
-    let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let a = node("node-1", port, &redis_url).await?;
-    let _b = node("node-2", port + 1, &redis_url).await?;
+    let redis = match std::env::var("REDIS_CLUSTER") {
+        Ok(nodes) => Redis::Cluster(nodes.split(',').map(str::to_owned).collect()),
+        Err(_) => Redis::Single(
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        ),
+    };
+    let a = node("node-1", port, &redis).await?;
+    let _b = node("node-2", port + 1, &redis).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     match a.of("/").server_side_emit_with_ack("ping", &()).await {
         Ok(answers) => {
