@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 npm ci --prefix tests --no-audit --no-fund
 
 # The cluster tests start their own redis-server (tests/support/cluster_server.rs) on a free
-# loopback port, and stop it after.
-if ! command -v redis-server > /dev/null; then
+# loopback port, and stop it after; the Redis Cluster rows make theirs with redis-cli (which the
+# Debian package brings, in redis-tools).
+if ! command -v redis-server > /dev/null || ! command -v redis-cli > /dev/null; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get install -y redis-server > /dev/null 2>&1 \
