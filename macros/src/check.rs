@@ -19,6 +19,7 @@ pub(crate) fn check(cx: &Ctxt, def: &EventsDef) {
         check_wire_name(cx, event);
     }
     check_duplicates(cx, def);
+    check_generated_names(cx, def);
 }
 
 fn check_trait(cx: &Ctxt, def: &EventsDef) {
@@ -180,6 +181,29 @@ fn check_duplicates(cx: &Ctxt, def: &EventsDef) {
             ));
         } else {
             seen.insert(&event.wire, event);
+        }
+    }
+}
+
+/// Two methods whose names differ only by underscores or case give one variant of the event
+/// enum (`move_3d` and `move3d` are both `Move3d`).
+fn check_generated_names(cx: &Ctxt, def: &EventsDef) {
+    let mut seen: HashMap<String, &EventDef> = HashMap::new();
+    for event in &def.events {
+        let variant = crate::naming::variant(&event.ident).to_string();
+        if let Some(first) = seen.get(&variant) {
+            cx.error_spanned_by(
+                &event.ident,
+                format!(
+                    "`{}` and `{}` would both be `{}::{variant}`: rename one of the methods (its name on the wire can stay, with `#[event(name = \"{}\")]`)",
+                    first.ident,
+                    event.ident,
+                    crate::naming::event_enum(&def.item.ident),
+                    event.wire,
+                ),
+            );
+        } else {
+            seen.insert(variant, event);
         }
     }
 }

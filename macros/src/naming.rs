@@ -12,6 +12,11 @@ pub(crate) fn listeners(trait_ident: &Ident) -> Ident {
     suffixed(trait_ident, "Listeners")
 }
 
+/// `{Trait}Off`: removes one handler per event.
+pub(crate) fn off(trait_ident: &Ident) -> Ident {
+    suffixed(trait_ident, "Off")
+}
+
 /// `{Trait}ServerListeners`: registers one handler per event sent by another server.
 pub(crate) fn server_listeners(trait_ident: &Ident) -> Ident {
     suffixed(trait_ident, "ServerListeners")

@@ -3,7 +3,7 @@
 
 pub use crate::ack::AckSender;
 pub use crate::typed::{
-    Ack, EmitTarget, EventArgs, EventType, Events, Extensions, HandledBy, Untyped,
+    Ack, EmitTarget, EventArgs, EventType, Events, Extensions, HandledBy, Untyped, Via,
 };
 pub use crate::{Socket, events};
 pub use serde::de::DeserializeOwned;
@@ -24,6 +24,16 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     socket.on_typed(event, handler)
+}
+
+/// Removes the handler of a typed event.
+pub fn off_event<C, S, D>(socket: &Socket<C, S, D>, event: &'static str)
+where
+    C: ?Sized + 'static,
+    S: ?Sized + 'static,
+    D: 'static,
+{
+    socket.remove_handler(event)
 }
 
 /// A byte argument (`Vec<u8>`, `bytes::Bytes`) sent as a binary attachment.

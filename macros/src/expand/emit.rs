@@ -86,7 +86,7 @@ pub(crate) fn emitter(def: &EventsDef) -> TokenStream {
     quote! {
         #[doc = #struct_doc]
         #vis struct #emitter<__T> {
-            target: __T,
+            __target: #p::Via<__T>,
         }
 
         impl<__T> ::core::fmt::Debug for #emitter<__T> {
@@ -111,7 +111,7 @@ fn method(event: &EventDef, krate: &syn::Path) -> TokenStream {
         None => quote! {
             #docs
             pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Emitted {
-                #p::EmitTarget::emit_event(&self.target, #wire, &(#(#values,)*))
+                self.__target.emit_event(#wire, &(#(#values,)*))
             }
         },
         Some(ack) => quote! {
@@ -119,7 +119,7 @@ fn method(event: &EventDef, krate: &syn::Path) -> TokenStream {
             ///
             /// The receiver answers with an acknowledgement of the declared type.
             pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Acked<#ack> {
-                #p::EmitTarget::emit_event_with_ack::<_, #ack>(&self.target, #wire, &(#(#values,)*))
+                self.__target.emit_event_with_ack::<_, #ack>(#wire, &(#(#values,)*))
             }
         },
     }

@@ -78,6 +78,47 @@ fn method(event: &EventDef, def: &EventsDef) -> TokenStream {
     }
 }
 
+/// `{Trait}Off`: one method per event, removing its handler from the socket.
+pub(crate) fn off(def: &EventsDef) -> TokenStream {
+    let krate = &def.krate;
+    let p = quote!(#krate::__private);
+    let vis = &def.item.vis;
+    let trait_ident = &def.item.ident;
+    let off = crate::naming::off(trait_ident);
+    let struct_doc = format!(
+        "Removes the handlers of the events of [`{trait_ident}`], one method each (generated \
+         by `#[events]`).\n\nObtained from `socket.off()` on a socket whose client-to-server \
+         events are `dyn {trait_ident}`."
+    );
+    let methods = def.events.iter().map(|e| {
+        let ident = &e.ident;
+        let wire = &e.wire;
+        let doc = format!("Removes the handler of `{wire}`.");
+        quote! {
+            #[doc = #doc]
+            pub fn #ident(&self) {
+                #p::off_event(&self.socket, #wire)
+            }
+        }
+    });
+    quote! {
+        #[doc = #struct_doc]
+        #vis struct #off<__S: ?#p::Sized + 'static, __D: 'static> {
+            socket: #p::Socket<dyn #trait_ident, __S, __D>,
+        }
+
+        impl<__S: ?#p::Sized + 'static, __D: 'static> ::core::fmt::Debug for #off<__S, __D> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(::core::stringify!(#off))
+            }
+        }
+
+        impl<__S: ?#p::Sized + 'static, __D: 'static> #off<__S, __D> {
+            #(#methods)*
+        }
+    }
+}
+
 /// `{Trait}ServerListeners`: one method per event, registering a closure run when another
 /// server of the cluster sends the event, with the arguments decoded into their declared
 /// types and a typed acknowledgement when the event declares one.

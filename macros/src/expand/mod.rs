@@ -46,6 +46,7 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
     let emitter = emit::emitter(def);
     let listeners = listen::listeners(def);
     let server_listeners = listen::server_listeners(def);
+    let off = listen::off(def);
     let handler = handle::handler_trait(def);
     let names = names::event_enum(def);
     let events_impl = events_impl(def);
@@ -56,6 +57,7 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
         #emitter
         #listeners
         #server_listeners
+        #off
         #handler
         #names
         const _: () = {
@@ -74,6 +76,7 @@ fn events_impl(def: &EventsDef) -> TokenStream {
     let emitter = crate::naming::emitter(trait_ident);
     let listeners = crate::naming::listeners(trait_ident);
     let server_listeners = crate::naming::server_listeners(trait_ident);
+    let off = crate::naming::off(trait_ident);
     let wires = def.events.iter().map(|e| &e.wire);
     quote! {
         #[automatically_derived]
@@ -81,13 +84,19 @@ fn events_impl(def: &EventsDef) -> TokenStream {
             const NAMES: &'static [&'static str] = &[#(#wires),*];
             type Emitter<__T: #p::EmitTarget> = #emitter<__T>;
             type Listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> = #listeners<__S, __D>;
-            fn emitter<__T: #p::EmitTarget>(target: __T) -> #emitter<__T> {
-                #emitter { target }
+            fn emitter<__T: #p::EmitTarget>(target: #p::Via<__T>) -> #emitter<__T> {
+                #emitter { __target: target }
             }
             fn listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static>(
                 socket: #p::Socket<Self, __S, __D>,
             ) -> #listeners<__S, __D> {
                 #listeners { socket }
+            }
+            type Off<__S: ?#p::Sized + 'static, __D: 'static> = #off<__S, __D>;
+            fn off<__S: ?#p::Sized + 'static, __D: 'static>(
+                socket: #p::Socket<Self, __S, __D>,
+            ) -> #off<__S, __D> {
+                #off { socket }
             }
             type ServerListeners = #server_listeners;
             fn server_listeners(target: #p::ServerSideTarget) -> #server_listeners {

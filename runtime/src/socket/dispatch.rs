@@ -21,7 +21,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
     }
 
     /// Removes the handler of `event`.
-    pub fn off(&self, event: &str) {
+    pub(crate) fn remove_handler(&self, event: &str) {
         self.0
             .handlers
             .write()
@@ -126,5 +126,10 @@ impl<S: ?Sized + 'static, D: 'static> Socket<Untyped, S, D> {
         let handler: EventHandler =
             Arc::new(move |s: Socket, a, ack| Box::pin(handler(s.cast(), a, ack)));
         self.register_handler(event.into(), handler);
+    }
+
+    /// Removes the handler of `event`. (A typed socket has `socket.off().event_name()`.)
+    pub fn off(&self, event: &str) {
+        self.remove_handler(event)
     }
 }

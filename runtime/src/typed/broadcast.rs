@@ -13,7 +13,7 @@ impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> BroadcastOperator<C, S
     /// The events of `S`, one method each, emitted to every selected socket; those with an
     /// acknowledgement resolve to every socket's answer, decoded into the declared type.
     pub fn emit(self) -> S::Emitter<Self> {
-        S::emitter(self)
+        S::emitter(crate::typed::Via::new(self))
     }
 }
 
@@ -23,12 +23,18 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
     type Emitted = Result<(), EmitError>;
     type Acked<T: DeserializeOwned + Send + 'static> = BroadcastAckFuture<T>;
 
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+    fn emit_event<A: Serialize + ?Sized>(
+        &self,
+        _: crate::typed::Sealed,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Emitted {
         self.emit_untyped(event, args)
     }
 
     fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
         &self,
+        _: crate::typed::Sealed,
         event: &'static str,
         args: &A,
     ) -> Self::Acked<T> {
@@ -39,6 +45,6 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
 impl<S: ?Sized + Events, D: 'static> RemoteSocket<S, D> {
     /// The events of `S`, one method each, emitted to this socket.
     pub fn emit(&self) -> S::Emitter<BroadcastOperator<Untyped, S, D>> {
-        S::emitter(self.only_for_typed())
+        S::emitter(crate::typed::Via::new(self.only_for_typed()))
     }
 }

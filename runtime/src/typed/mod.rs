@@ -107,11 +107,15 @@ pub trait Events: 'static {
     /// socket whose server-to-client events are `S` and data `D`.
     type Listeners<S: ?Sized + 'static, D: Send + 'static>;
     /// The emitter for a target.
-    fn emitter<T: EmitTarget>(target: T) -> Self::Emitter<T>;
+    fn emitter<T: EmitTarget>(target: Via<T>) -> Self::Emitter<T>;
     /// The listeners of a socket.
     fn listeners<S: ?Sized + 'static, D: Send + 'static>(
         socket: crate::Socket<Self, S, D>,
     ) -> Self::Listeners<S, D>;
+    /// The generated `{Trait}Off`: one method per event, removing its handler from a socket.
+    type Off<S: ?Sized + 'static, D: 'static>;
+    /// What removes the handlers of a socket.
+    fn off<S: ?Sized + 'static, D: 'static>(socket: crate::Socket<Self, S, D>) -> Self::Off<S, D>;
     /// The handlers of these events when another server of the cluster sends them.
     type ServerListeners;
     /// Registers handlers of these events from other servers on a namespace.
@@ -121,33 +125,85 @@ pub trait Events: 'static {
 /// Where a typed emit goes: a socket, a socket with a timeout, a broadcast, a remote socket, or
 /// the other servers of a cluster. Each decides what an emit returns and what an emit with an
 /// acknowledgement resolves to (one answer from a socket, every answer from a broadcast).
+///
+/// Only the emitters that `#[events]` generates send through it: its methods take a
+/// [`Sealed`] token that socketry alone makes, so a typed handle offers no way to emit an
+/// undeclared event (that is [`Socket::untyped`](crate::Socket::untyped)'s job).
 pub trait EmitTarget {
     /// What an emit returns.
     type Emitted;
     /// What an emit asking for an acknowledgement of type `T` returns.
     type Acked<T: DeserializeOwned + Send + 'static>;
     /// Emits `event` with `args` (spread like an untyped emit's).
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted;
+    fn emit_event<A: Serialize + ?Sized>(
+        &self,
+        token: Sealed,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Emitted;
     /// Emits `event` with `args`, asking for an acknowledgement.
     fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
         &self,
+        token: Sealed,
         event: &'static str,
         args: &A,
     ) -> Self::Acked<T>;
 }
 
-impl<X: EmitTarget + ?Sized> EmitTarget for &X {
-    type Emitted = X::Emitted;
-    type Acked<T: DeserializeOwned + Send + 'static> = X::Acked<T>;
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
-        (**self).emit_event(event, args)
+/// What [`EmitTarget`]'s methods take: made by socketry alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Sealed(());
+
+/// The target of a generated emitter, which sends the declared events through it; made by
+/// socketry alone (`socket.emit()` and the like), so that it holds only real targets.
+pub struct Via<T>(T);
+
+impl<T> Via<T> {
+    pub(crate) fn new(target: T) -> Self {
+        Via(target)
     }
-    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+}
+
+impl<T> fmt::Debug for Via<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Via")
+    }
+}
+
+impl<T: EmitTarget> Via<T> {
+    /// Emits a declared event.
+    pub fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> T::Emitted {
+        self.0.emit_event(Sealed(()), event, args)
+    }
+
+    /// Emits a declared event that asks for an acknowledgement of type `R`.
+    pub fn emit_event_with_ack<A: Serialize + ?Sized, R: DeserializeOwned + Send + 'static>(
         &self,
         event: &'static str,
         args: &A,
+    ) -> T::Acked<R> {
+        self.0.emit_event_with_ack(Sealed(()), event, args)
+    }
+}
+
+impl<X: EmitTarget + ?Sized> EmitTarget for &X {
+    type Emitted = X::Emitted;
+    type Acked<T: DeserializeOwned + Send + 'static> = X::Acked<T>;
+    fn emit_event<A: Serialize + ?Sized>(
+        &self,
+        token: Sealed,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Emitted {
+        (**self).emit_event(token, event, args)
+    }
+    fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
+        &self,
+        token: Sealed,
+        event: &'static str,
+        args: &A,
     ) -> Self::Acked<T> {
-        (**self).emit_event_with_ack(event, args)
+        (**self).emit_event_with_ack(token, event, args)
     }
 }
 

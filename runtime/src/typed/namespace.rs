@@ -14,7 +14,7 @@ impl<C: ?Sized + 'static, S: ?Sized + Events, I: ?Sized + 'static, D: 'static>
 {
     /// The events of `S`, one method each, emitted to every socket of the namespace.
     pub fn emit(&self) -> S::Emitter<BroadcastOperator<C, S, D>> {
-        S::emitter(self.broadcast())
+        S::emitter(crate::typed::Via::new(self.broadcast()))
     }
 }
 
@@ -25,7 +25,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + Events, D: 'static>
     /// cluster (`serverSideEmit`). The in-memory adapter has none and answers
     /// [`AdapterError::Unsupported`](crate::adapter::AdapterError).
     pub fn server_side_emit(&self) -> I::Emitter<ServerSideEmit> {
-        I::emitter(ServerSideEmit::new(self.0.clone()))
+        I::emitter(crate::typed::Via::new(ServerSideEmit::new(self.0.clone())))
     }
 
     /// The inter-server events of `I`, one method each registering the handler run when
@@ -43,12 +43,18 @@ impl EmitTarget for ServerSideEmit {
     /// Every other server's answer, decoded into the declared type.
     type Acked<T: DeserializeOwned + Send + 'static> = BoxFuture<Result<Vec<T>, AdapterError>>;
 
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+    fn emit_event<A: Serialize + ?Sized>(
+        &self,
+        _: crate::typed::Sealed,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Emitted {
         self.emit_untyped(event, args)
     }
 
     fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
         &self,
+        _: crate::typed::Sealed,
         event: &'static str,
         args: &A,
     ) -> Self::Acked<T> {

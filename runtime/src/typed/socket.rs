@@ -58,12 +58,18 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget for Socket
     type Emitted = Result<(), EmitError>;
     type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
 
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+    fn emit_event<A: Serialize + ?Sized>(
+        &self,
+        _: crate::typed::Sealed,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Emitted {
         self.emit_untyped(event, args)
     }
 
     fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
         &self,
+        _: crate::typed::Sealed,
         event: &'static str,
         args: &A,
     ) -> Self::Acked<T> {
@@ -76,7 +82,7 @@ impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> Socket<C, S, D> {
     /// The events of `S` this socket can be sent, one method each, with their argument and
     /// acknowledgement types: `socket.emit().chat_message("ann", "hi")`.
     pub fn emit(&self) -> S::Emitter<&Self> {
-        S::emitter(self)
+        S::emitter(crate::typed::Via::new(self))
     }
 }
 
@@ -89,6 +95,12 @@ impl<C: ?Sized + Events, S: ?Sized + 'static, D: Send + 'static> Socket<C, S, D>
     /// [`on_event_error`](crate::Namespace::on_event_error) hook instead of the handler.
     pub fn on(&self) -> C::Listeners<S, D> {
         C::listeners(self.clone())
+    }
+
+    /// The events of `C`, one method each removing its handler:
+    /// `socket.off().chat_message()`.
+    pub fn off(&self) -> C::Off<S, D> {
+        C::off(self.clone())
     }
 
     /// Registers a handler for every event of `C` at once: a value implementing the
@@ -114,7 +126,7 @@ impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> SocketTimeout<'_, C, S
     /// The events of `S`, as [`Socket::emit`]; those with an acknowledgement wait at most this
     /// timeout.
     pub fn emit(self) -> S::Emitter<Self> {
-        S::emitter(self)
+        S::emitter(crate::typed::Via::new(self))
     }
 }
 
@@ -124,12 +136,18 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
     type Emitted = Result<(), EmitError>;
     type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
 
-    fn emit_event<A: Serialize + ?Sized>(&self, event: &'static str, args: &A) -> Self::Emitted {
+    fn emit_event<A: Serialize + ?Sized>(
+        &self,
+        _: crate::typed::Sealed,
+        event: &'static str,
+        args: &A,
+    ) -> Self::Emitted {
         self.socket.emit_untyped(event, args)
     }
 
     fn emit_event_with_ack<A: Serialize + ?Sized, T: DeserializeOwned + Send + 'static>(
         &self,
+        _: crate::typed::Sealed,
         event: &'static str,
         args: &A,
     ) -> Self::Acked<T> {

@@ -62,6 +62,7 @@ async fn everything(io: Io) {
         socket.on().ask(|_socket, question, ack| async move {
             let _ = ack.send(&(question.len() as u32));
         });
+        socket.off().ping();
         let _: Result<bool, AckError> = socket
             .timeout(std::time::Duration::from_secs(1))
             .emit()
