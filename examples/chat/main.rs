@@ -118,7 +118,16 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
         .init();
-    let io = Io::typed(ServerConfig::default());
+    // The page loads the official browser client from this server (no CDN): the npm package
+    // beside this file, installed by `npm ci --prefix examples/chat`.
+    let client =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("chat/node_modules/socket.io-client");
+    if !client.join("dist/socket.io.js").is_file() {
+        tracing::error!(
+            "the browser client is not installed: run `npm ci --prefix examples/chat` (the page cannot connect without it)"
+        );
+    }
+    let io = Io::typed(ServerConfig::default().serve_client(client));
     let chat = Arc::new(Chat {
         next_id: AtomicU64::new(1),
     });

@@ -3,6 +3,8 @@
 
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { WebSocket as NodeWebSocket } from "ws";
 import { io } from "socket.io-client";
 import { URL_BASE, WS_BASE, sleep, within, once, rawWebSocket, connector, connected } from "./helpers.mjs";
 
@@ -511,4 +513,60 @@ describe("a client that stops reading", () => {
       fast.disconnect();
     });
   }
+});
+
+describe("the browser client (serveClient)", () => {
+  const dist = new URL("../node_modules/socket.io-client/dist/", import.meta.url);
+  const version = JSON.parse(readFileSync(new URL("../package.json", dist), "utf8")).version;
+
+  for (const [name, type] of [
+    ["socket.io.js", "application/javascript"],
+    ["socket.io.min.js", "application/javascript"],
+    ["socket.io.esm.min.js", "application/javascript"],
+    ["socket.io.msgpack.min.js", "application/javascript"],
+    ["socket.io.js.map", "application/json"],
+  ]) {
+    it(`serves ${name} from the installed package, with its version as ETag`, T, async () => {
+      const res = await fetch(`${URL_BASE}/socket.io/${name}`, { headers: { "accept-encoding": "identity" } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), `${type}; charset=utf-8`);
+      assert.equal(res.headers.get("etag"), `"${version}"`);
+      assert.equal(res.headers.get("cache-control"), "public, max-age=0");
+      const body = Buffer.from(await res.arrayBuffer());
+      assert.ok(body.equals(readFileSync(new URL(name, dist))), "the package's file, byte for byte");
+    });
+  }
+
+  it("answers 304 to a client that has this version (strong or weak ETag), 200 to an older one", T, async () => {
+    for (const tag of [`"${version}"`, `W/"${version}"`]) {
+      const res = await fetch(`${URL_BASE}/socket.io/socket.io.js`, { headers: { "if-none-match": tag } });
+      assert.equal(res.status, 304, tag);
+      assert.equal((await res.arrayBuffer()).byteLength, 0);
+    }
+    const res = await fetch(`${URL_BASE}/socket.io/socket.io.js`, { headers: { "if-none-match": '"0.0.1"' } });
+    assert.equal(res.status, 200);
+  });
+
+  it("compresses for a client that accepts gzip", T, async () => {
+    const res = await fetch(`${URL_BASE}/socket.io/socket.io.min.js`, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-encoding"), "gzip");
+    // fetch decompresses: the body is the file.
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.ok(body.equals(readFileSync(new URL("socket.io.min.js", dist))));
+  });
+
+  it("is a client that connects: the served bundle runs and talks to the server", T, async () => {
+    const source = await (await fetch(`${URL_BASE}/socket.io/socket.io.js`)).text();
+    // The UMD bundle defines `io` on the global object it is given (here with the `ws`
+    // package as the browser's WebSocket; the real browser is the demo's test).
+    const sandbox = { WebSocket: NodeWebSocket, setTimeout, clearTimeout, location: new URL(URL_BASE), navigator: {} };
+    sandbox.self = sandbox;
+    new Function("self", "globalThis", "window", source)(sandbox, sandbox, sandbox);
+    assert.equal(typeof sandbox.io, "function");
+    const socket = sandbox.io(URL_BASE, { transports: ["websocket"], forceNew: true });
+    open.push(socket);
+    await within(5000, new Promise((r) => socket.on("connect", r)), "connect");
+    socket.disconnect();
+  });
 });

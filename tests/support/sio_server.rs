@@ -324,7 +324,9 @@ pub async fn start() -> TestServer {
                     .allow_eio3(true),
             )
             .connect_timeout(Duration::from_millis(2000))
-            .ack_timeout(Duration::from_secs(2)),
+            .ack_timeout(Duration::from_secs(2))
+            // The browser client of the npm package the tests install.
+            .serve_client(crate::node::tests_dir().join("node_modules/socket.io-client")),
     );
 
     let (io2, o) = (io.clone(), observed.clone());

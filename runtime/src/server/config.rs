@@ -24,6 +24,10 @@ pub struct ServerConfig {
     /// more closes its connection as invalid. Default 10 (the reference parser's
     /// `maxAttachments`).
     pub max_attachments: usize,
+    /// Where the browser client is served from (`serveClient` in the reference): the `dist/`
+    /// directory of the npm package `socket.io-client`. Off (`None`) by default; see
+    /// [`serve_client`](Self::serve_client).
+    pub serve_client: Option<std::path::PathBuf>,
     pub(crate) adapter: AdapterFactory,
 }
 
@@ -35,6 +39,7 @@ impl Default for ServerConfig {
             ack_timeout: Duration::from_secs(5),
             connection_state_recovery: None,
             max_attachments: crate::protocol::socketio::packet::MAX_ATTACHMENTS,
+            serve_client: None,
             adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
         }
     }
@@ -48,6 +53,7 @@ impl fmt::Debug for ServerConfig {
             .field("ack_timeout", &self.ack_timeout)
             .field("connection_state_recovery", &self.connection_state_recovery)
             .field("max_attachments", &self.max_attachments)
+            .field("serve_client", &self.serve_client)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +88,24 @@ impl ServerConfig {
     /// Sets the path Socket.IO is served at (`path` in the reference). Default `/socket.io`.
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.engine = self.engine.path(path);
+        self
+    }
+    /// Serves the official browser client at `<path>/socket.io.js` (and `.min.js`,
+    /// `.esm.min.js`, `.msgpack.min.js`, with their source maps), as the reference's
+    /// `serveClient` does: `ETag` of the package's version, `304` to a client that has it,
+    /// compressed for a client that accepts it. `dir` is the `dist/` directory (or the root)
+    /// of the npm package `socket.io-client` the application installs; the files are read
+    /// once, when [`Server::router`](crate::Server::router) is built.
+    ///
+    /// ```no_run
+    /// use socketry::{Server, ServerConfig};
+    ///
+    /// // After `npm install socket.io-client` beside the program:
+    /// let io = Server::new(ServerConfig::default().serve_client("node_modules/socket.io-client"));
+    /// // The page: <script src="/socket.io/socket.io.js"></script>
+    /// ```
+    pub fn serve_client(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.serve_client = Some(dir.into());
         self
     }
     /// Sets [`max_attachments`](Self::max_attachments).

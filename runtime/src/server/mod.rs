@@ -2,6 +2,7 @@
 //!
 //! The handle is here; its options are in `config.rs` and dynamic namespaces in `dynamic.rs`.
 
+mod client_bundle;
 mod config;
 mod dynamic;
 #[cfg(test)]
@@ -234,10 +235,12 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     ///
     /// The router keeps the server alive: its handles may all be dropped once it is built.
     pub fn router(&self) -> axum::Router {
-        self.0
-            .engine
-            .router()
-            .layer(axum::Extension(KeepAlive(self.0.clone())))
+        let mut router = self.0.engine.router();
+        if let Some(dir) = &self.0.config.serve_client {
+            let dir = client_bundle::dist_dir(dir.clone());
+            router = client_bundle::routes(&self.0.config.engine.path, &dir).merge(router);
+        }
+        router.layer(axum::Extension(KeepAlive(self.0.clone())))
     }
 
     /// Serves this server alone on `addr` until Ctrl-C or SIGTERM, then closes it.
