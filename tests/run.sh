@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm ci --prefix tests --no-audit --no-fund
+# The chat demo's browser client (served by the demo; its page script is type-checked).
+npm ci --prefix examples/chat --no-audit --no-fund
 
 # The cluster tests start their own redis-server (tests/support/cluster_server.rs) on a free
 # loopback port, and stop it after; the Redis Cluster rows make theirs with redis-cli (which the

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Every event is declared once, as a Rust trait: the compiler checks each `emit` and each
-//! handler against it. A Node client would declare the same events as TypeScript interfaces.
+//! handler against it. The page gets the same types: `chat/events.d.ts` is generated from the
+//! traits (`#[events(typescript)]`; this file's test regenerates it and fails if it changed),
+//! and `tsc` checks the page's script, `chat/client.js`, against it.
 
 use serde::{Deserialize, Serialize};
 use socketry::{Ack, MiddlewareError, Server, ServerConfig, Socket, events};
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a chat client sends.
-#[events(rename_all = "camelCase")]
+#[events(rename_all = "camelCase", typescript)]
 pub trait ClientEvents {
     /// Joins a room; the answer lists who was already there.
     fn join_room(room: String) -> Vec<String>;
@@ -28,7 +30,7 @@ pub trait ClientEvents {
 }
 
 /// What the server sends to chat clients.
-#[events(rename_all = "camelCase")]
+#[events(rename_all = "camelCase", typescript)]
 pub trait ServerEvents {
     /// A message posted to a room the client is in.
     fn message(message: ChatMessage);
@@ -41,11 +43,11 @@ pub trait ServerEvents {
 }
 
 /// What servers of a cluster tell each other (none yet; declared so that the type is complete).
-#[events]
+#[events(typescript)]
 pub trait InterServerEvents {}
 
 /// A chat message as clients see it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct ChatMessage {
     /// Unique per server run.
     pub id: u64,
@@ -58,7 +60,7 @@ pub struct ChatMessage {
 }
 
 /// What the server keeps for each socket (`socket.data`).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct User {
     /// The name given in the handshake (`auth: { name }`).
     pub name: String,
@@ -168,10 +170,24 @@ async fn main() -> std::io::Result<()> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
-    let app = io.router().route(
-        "/",
-        axum::routing::get(|| async { axum::response::Html(PAGE) }),
-    );
+    let app = io
+        .router()
+        .route(
+            "/",
+            axum::routing::get(|| async { axum::response::Html(PAGE) }),
+        )
+        .route(
+            "/client.js",
+            axum::routing::get(|| async {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/javascript; charset=utf-8",
+                    )],
+                    CLIENT,
+                )
+            }),
+        );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("chat on http://127.0.0.1:{port}");
     // Until Ctrl-C or SIGTERM; then every client is told the server is shutting down.
@@ -180,3 +196,28 @@ async fn main() -> std::io::Result<()> {
 }
 
 const PAGE: &str = include_str!("index.html");
+const CLIENT: &str = include_str!("client.js");
+
+#[cfg(test)]
+mod tests {
+    /// `events.d.ts` is what the traits declare: regenerate it with `UPDATE_TS=1 cargo test
+    /// --example chat` after changing them.
+    #[test]
+    fn typescript_declarations_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("chat/events.d.ts");
+        let fresh = socketry::typescript::declarations::<
+            dyn super::ClientEvents,
+            dyn super::ServerEvents,
+            dyn super::InterServerEvents,
+            super::User,
+        >();
+        if std::env::var_os("UPDATE_TS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "chat/events.d.ts is out of date: run `UPDATE_TS=1 cargo test -p socketry-examples --example chat`\n--- now:\n{fresh}"
+        );
+    }
+}

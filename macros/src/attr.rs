@@ -10,6 +10,8 @@ use syn::{Attribute, LitStr, Path};
 pub(crate) struct EventsAttr {
     pub(crate) rename_all: Option<RenameRule>,
     pub(crate) krate: Option<Path>,
+    /// `typescript`: describe the events to TypeScript (the runtime's feature `typescript`).
+    pub(crate) typescript: bool,
 }
 
 /// `#[event(name = "...")]` on one method.
@@ -82,6 +84,12 @@ impl EventsAttr {
                     }
                 }
                 Ok(())
+            } else if meta.path.is_ident("typescript") {
+                if attr.typescript {
+                    cx.error_spanned_by(&meta.path, "duplicate `typescript` option: remove one");
+                }
+                attr.typescript = true;
+                Ok(())
             } else if meta.path.is_ident("crate") {
                 if let Some(lit) = string_value(cx, &meta, attr.krate.is_some(), "crate")? {
                     attr.krate = Some(lit.parse()?);
@@ -92,7 +100,7 @@ impl EventsAttr {
                     cx,
                     &meta,
                     "events",
-                    "`rename_all = \"...\"` or `crate = \"...\"`",
+                    "`rename_all = \"...\"`, `typescript` or `crate = \"...\"`",
                 )
             }
         });

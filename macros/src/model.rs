@@ -13,6 +13,8 @@ pub(crate) struct EventsDef {
     /// Where the runtime crate is (`::socketry` unless `crate = "..."`).
     pub(crate) krate: syn::Path,
     pub(crate) events: Vec<EventDef>,
+    /// Whether to describe the events to TypeScript (`#[events(typescript)]`).
+    pub(crate) typescript: bool,
 }
 
 /// One event: one method of the trait.
@@ -42,6 +44,7 @@ impl EventsDef {
     /// Builds the model. Structural problems go to `cx` (the checks see the rest); the model is
     /// built as far as it can be, so that every mistake is reported at once.
     pub(crate) fn from_item(cx: &Ctxt, attr: EventsAttr, mut item: ItemTrait) -> Self {
+        let typescript = attr.typescript;
         let krate = attr.krate.unwrap_or_else(|| syn::parse_quote!(::socketry));
         let mut events = Vec::new();
         for trait_item in &mut item.items {
@@ -57,6 +60,7 @@ impl EventsDef {
         }
         EventsDef {
             item,
+            typescript,
             krate,
             events,
         }

@@ -57,6 +57,8 @@ mod cluster_tests;
 mod harness;
 
 pub mod typed;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 
 #[doc(hidden)]
 #[path = "private.rs"]

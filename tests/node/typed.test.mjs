@@ -111,6 +111,17 @@ for (const transport of ["websocket", "polling"]) {
       assert.equal(await ack(socket, "optional", "a", 5), 5);
       assert.equal(await ack(socket, "optional", "a"), null);
     });
+
+    it("carries tagged enums and flattened, renamed fields as serde writes them", T, async () => {
+      // The shapes tests/ts/events.d.ts declares for them.
+      const socket = await connect("/", opts);
+      assert.deepEqual(await ack(socket, "describe", { kind: "circle", radius: 2 }), {
+        label: "circle", values: [2], remark: null, count: 4294967296,
+      });
+      assert.deepEqual(await ack(socket, "describe", { kind: "rect", width: 1, height: 3 }), {
+        label: "rect", values: [1, 3], remark: "four sides", count: 4294967296,
+      });
+    });
   });
 }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// An object argument.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct Payload {
     /// A nested string.
     pub label: String,
@@ -21,8 +21,39 @@ pub struct Payload {
     pub values: Vec<f64>,
 }
 
+/// A shape: an enum tagged inside its object (`{"kind": "circle", "radius": 1}`).
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Shape {
+    /// A circle.
+    Circle {
+        /// Its radius.
+        radius: f64,
+    },
+    /// A rectangle.
+    Rect {
+        /// Its width.
+        width: f64,
+        /// Its height.
+        height: f64,
+    },
+}
+
+/// A payload with a note: flattened into one object, the note renamed and optional.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct Described {
+    /// The payload's fields, at this level.
+    #[serde(flatten)]
+    pub payload: Payload,
+    /// A note, or `null`.
+    #[serde(rename = "remark")]
+    pub note: Option<String>,
+    /// A large count, which JSON carries as a number.
+    pub count: u64,
+}
+
 /// What test clients send.
-#[events(rename_all = "camelCase")]
+#[events(rename_all = "camelCase", typescript)]
 pub trait ClientEvents {
     /// Five arguments of five kinds, sent back in order with `echoed`.
     fn echo_args(n: u32, s: String, b: bool, list: Vec<i32>, obj: Payload);
@@ -49,10 +80,12 @@ pub trait ClientEvents {
     fn optional(a: String, b: Option<u32>) -> Option<u32>;
     /// The events the mismatch hook saw on this namespace.
     fn mismatches() -> Vec<String>;
+    /// Describes a shape: its kind as label, its measures as values.
+    fn describe(shape: Shape) -> Described;
 }
 
 /// What the server sends to test clients.
-#[events(rename_all = "camelCase")]
+#[events(rename_all = "camelCase", typescript)]
 pub trait ServerEvents {
     /// `echoArgs`, back.
     fn echoed(n: u32, s: String, b: bool, list: Vec<i32>, obj: Payload);
@@ -72,7 +105,7 @@ pub trait ServerEvents {
 }
 
 /// What each socket keeps.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Data {
     /// Set by `setName`.
     pub name: String,
@@ -172,6 +205,23 @@ impl ClientEventsHandler<dyn ServerEvents, Data> for Handlers {
 
     async fn mismatches(&self, _socket: TestSocket, ack: Ack<Vec<String>>) {
         let _ = ack.send(&Vec::new());
+    }
+
+    async fn describe(&self, _socket: TestSocket, shape: Shape, ack: Ack<Described>) {
+        let (label, values) = match shape {
+            Shape::Circle { radius } => ("circle", vec![radius]),
+            Shape::Rect { width, height } => ("rect", vec![width, height]),
+        };
+        let payload = Payload {
+            label: label.to_owned(),
+            values,
+        };
+        let note = (label == "rect").then(|| "four sides".to_owned());
+        let _ = ack.send(&Described {
+            payload,
+            note,
+            count: u64::from(u32::MAX) + 1,
+        });
     }
 }
 

@@ -52,6 +52,11 @@ fn pass(ty: &Type) -> Pass {
     }
 }
 
+/// Whether an argument of this type travels as a binary attachment.
+pub(crate) fn is_binary(ty: &Type) -> bool {
+    matches!(pass(ty), Pass::Binary)
+}
+
 /// The parameter of the emit method, and the expression serializing it.
 fn param(arg: &ArgDef, krate: &syn::Path) -> (TokenStream, TokenStream) {
     let ident = &arg.ident;

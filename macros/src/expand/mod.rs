@@ -7,6 +7,7 @@ mod emit;
 mod handle;
 mod listen;
 mod names;
+mod typescript;
 
 use crate::model::EventsDef;
 use proc_macro2::TokenStream;
@@ -52,6 +53,7 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
     let events_impl = events_impl(def);
     let handled_by = handle::handled_by_impl(def);
     let checks = checks::type_checks(def);
+    let typescript = typescript::typescript_impl(def);
     quote! {
         #user_trait
         #emitter
@@ -64,6 +66,7 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
             #events_impl
             #handled_by
             #checks
+            #typescript
         };
     }
 }
