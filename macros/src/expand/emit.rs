@@ -112,10 +112,14 @@ fn method(event: &EventDef, krate: &syn::Path) -> TokenStream {
     let wire = &event.wire;
     let (params, values): (Vec<_>, Vec<_>) = event.args.iter().map(|a| param(a, krate)).unzip();
     let docs = super::docs(&format!("Emits `{wire}`."), &event.docs);
+    let bounds = super::event_type_bounds(super::event_types(event), krate);
     match &event.ack {
         None => quote! {
             #docs
-            pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Emitted {
+            pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Emitted
+            where
+                #bounds
+            {
                 self.__target.emit_event(#wire, &(#(#values,)*))
             }
         },
@@ -123,7 +127,10 @@ fn method(event: &EventDef, krate: &syn::Path) -> TokenStream {
             #docs
             ///
             /// The receiver answers with an acknowledgement of the declared type.
-            pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Acked<#ack> {
+            pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Acked<#ack>
+            where
+                #bounds
+            {
                 self.__target.emit_event_with_ack::<_, #ack>(#wire, &(#(#values,)*))
             }
         },

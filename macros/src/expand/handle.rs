@@ -98,6 +98,7 @@ pub(crate) fn handled_by_impl(def: &EventsDef) -> TokenStream {
             }
         }
     });
+    let bounds = super::event_type_bounds(def.events.iter().flat_map(super::event_types), krate);
     let unused = def
         .events
         .is_empty()
@@ -109,6 +110,7 @@ pub(crate) fn handled_by_impl(def: &EventsDef) -> TokenStream {
             __H: #handler<__S, __D>,
             __S: ?#p::Sized + 'static,
             __D: #p::Send + 'static,
+            #bounds
         {
             fn register(__handler: #p::Arc<__H>, __socket: &#p::Socket<Self, __S, __D>) {
                 let __on = <dyn #trait_ident as #p::Events>::listeners(::core::clone::Clone::clone(__socket));

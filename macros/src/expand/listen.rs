@@ -52,6 +52,7 @@ fn method(event: &EventDef, def: &EventsDef) -> TokenStream {
         .map(|i| quote::format_ident!("__a{}", i))
         .collect();
     let docs = super::docs(&format!("Handles `{wire}`."), &event.docs);
+    let bounds = super::event_type_bounds(super::event_types(event), krate);
     let socket_ty = quote!(#p::Socket<dyn #trait_ident, __S, __D>);
     // The closure's parameters after the socket: the arguments, then the acknowledgement.
     let mut params: Vec<TokenStream> = tys.iter().map(|t| quote!(#t)).collect();
@@ -66,6 +67,7 @@ fn method(event: &EventDef, def: &EventsDef) -> TokenStream {
         where
             __F: ::core::ops::Fn(#socket_ty, #(#params),*) -> __Fut + #p::Send + #p::Sync + 'static,
             __Fut: #p::Future<Output = ()> + #p::Send + 'static,
+            #bounds
         {
             #p::on_event(
                 &self.socket,
@@ -166,6 +168,7 @@ fn server_method(event: &EventDef, def: &EventsDef) -> TokenStream {
         &format!("Handles `{wire}` from another server."),
         &event.docs,
     );
+    let bounds = super::event_type_bounds(super::event_types(event), krate);
     let mut params: Vec<TokenStream> = tys.iter().map(|t| quote!(#t)).collect();
     let mut call: Vec<TokenStream> = names.iter().map(|n| quote!(#n)).collect();
     if let Some(ack) = &event.ack {
@@ -178,9 +181,7 @@ fn server_method(event: &EventDef, def: &EventsDef) -> TokenStream {
         where
             __F: ::core::ops::Fn(#(#params),*) -> __Fut + #p::Send + #p::Sync + 'static,
             __Fut: #p::Future<Output = ()> + #p::Send + 'static,
-            // Checked where the method is used, not where it is generated: the socket's
-            // listeners already report an argument type that is not an event type.
-            for<'__a> (#(#tys,)*): #p::EventArgs,
+            #bounds
         {
             #p::on_server_event(
                 &self.target,

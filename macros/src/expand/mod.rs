@@ -109,6 +109,26 @@ fn events_impl(def: &EventsDef) -> TokenStream {
     }
 }
 
+/// `for<'__a> T: EventType` for each of `tys`: a generated method (or impl) that names the
+/// event types assumes they can cross the network, so that a type that cannot is reported
+/// once, by the check at the trait (and, with the library's message, where the method is
+/// used), not again inside every generated body with the pages of serde's impls. The
+/// higher-ranked form keeps rustc from checking the bound where it is written.
+pub(crate) fn event_type_bounds<'a>(
+    tys: impl IntoIterator<Item = &'a syn::Type>,
+    krate: &syn::Path,
+) -> TokenStream {
+    let bounds = tys.into_iter().map(|ty| {
+        quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> for<'__a> #ty: #krate::__private::EventType,)
+    });
+    quote!(#(#bounds)*)
+}
+
+/// The argument types of an event, then its acknowledgement's.
+pub(crate) fn event_types(event: &crate::model::EventDef) -> impl Iterator<Item = &syn::Type> {
+    event.args.iter().map(|a| &a.ty).chain(event.ack.iter())
+}
+
 /// A doc attribute for generated items, with the user's docs after it.
 pub(crate) fn docs(first: &str, user: &[syn::Attribute]) -> TokenStream {
     if user.is_empty() {
