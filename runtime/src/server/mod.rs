@@ -147,7 +147,13 @@ impl<
 {
     /// A server with these options and the events and data type of its type parameters (each
     /// socket's data starts as `D::default()`). The main namespace `/` exists from the start.
-    pub fn typed(config: ServerConfig) -> Self {
+    /// Each event parameter is `dyn Trait` for a trait under `#[events]`, or `Untyped`.
+    pub fn typed(config: ServerConfig) -> Self
+    where
+        C: crate::typed::EventSet,
+        S: crate::typed::EventSet,
+        I: crate::typed::EventSet,
+    {
         let inner = Arc::new_cyclic(|weak: &Weak<ServerInner>| ServerInner {
             adapter: config.adapter.clone(),
             engine: EngineIo::with_handler(

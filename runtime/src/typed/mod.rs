@@ -122,6 +122,18 @@ pub trait Events: 'static {
     fn server_listeners(target: crate::__private::ServerSideTarget) -> Self::ServerListeners;
 }
 
+/// What an event parameter of [`Server`](crate::Server) may be: `dyn Trait` for a trait under
+/// `#[events]`, or [`Untyped`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a set of events",
+    label = "expected `dyn Trait` for a trait under `#[socketry::events]`, or `Untyped`",
+    note = "annotate the trait with `#[socketry::events]` (its methods then declare events, without `&self`)"
+)]
+pub trait EventSet: 'static {}
+
+impl<T: Events + ?Sized> EventSet for T {}
+impl EventSet for Untyped {}
+
 /// Where a typed emit goes: a socket, a socket with a timeout, a broadcast, a remote socket, or
 /// the other servers of a cluster. Each decides what an emit returns and what an emit with an
 /// acknowledgement resolves to (one answer from a socket, every answer from a broadcast).
