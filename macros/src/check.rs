@@ -9,7 +9,7 @@ use syn::{FnArg, Pat, ReturnType, TraitItem, Type};
 // The runtime's own list (this crate cannot depend on the runtime, which depends on it).
 #[path = "../../runtime/src/protocol/reserved.rs"]
 mod reserved;
-use reserved::RESERVED_EVENTS as RESERVED;
+use reserved::{MAX_EVENT_ARGS, RESERVED_EVENTS as RESERVED};
 
 /// Runs every check, recording each problem.
 pub(crate) fn check(cx: &Ctxt, def: &EventsDef) {
@@ -115,6 +115,16 @@ fn check_signature(cx: &Ctxt, event: &EventDef) {
     }
     if let ReturnType::Type(_, ty) = &sig.output {
         check_owned(cx, ty, "acknowledgement");
+    }
+    if let Some(extra) = sig.inputs.iter().nth(MAX_EVENT_ARGS) {
+        cx.error_spanned_by(
+            extra,
+            format!(
+                "an event takes at most {MAX_EVENT_ARGS} arguments, and `{}` has {}: group some of them in a struct",
+                event.ident,
+                sig.inputs.len()
+            ),
+        );
     }
 }
 

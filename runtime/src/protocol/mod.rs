@@ -26,6 +26,6 @@ mod str;
 pub use framed::Framed;
 pub(crate) use id_hash::{HandlerMap, IdMap, IdSet, OrderedIdMap};
 pub use request::RequestInfo;
-pub use reserved::RESERVED_EVENTS;
+pub use reserved::{MAX_EVENT_ARGS, RESERVED_EVENTS};
 pub use sid::{Sid, SocketId};
 pub use str::Str;

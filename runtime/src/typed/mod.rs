@@ -317,7 +317,9 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> EventType for T {}
 
 /// The arguments of a typed event, decoded into a tuple of the declared types.
 ///
-/// Argument `i` decodes into the tuple's element `i`. A missing trailing argument decodes as
+/// Argument `i` decodes into the tuple's element `i`. Tuples of up to
+/// [`MAX_EVENT_ARGS`](crate::protocol::MAX_EVENT_ARGS) (12) elements are events' arguments;
+/// `#[events]` rejects an event with more (group some in a struct). A missing trailing argument decodes as
 /// JSON `null` (so an `Option` may be left out, as a JavaScript client leaves out `undefined`);
 /// extra arguments are an error, like any other mismatch.
 pub trait EventArgs: Sized + Send + 'static {
@@ -352,6 +354,10 @@ event_args!(9; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8);
 event_args!(10; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9);
 event_args!(11; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9, L 10);
 event_args!(12; A 0, B 1, C 2, E 3, F 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11);
+const _: () = assert!(
+    crate::protocol::MAX_EVENT_ARGS == 12,
+    "one event_args! per arity"
+);
 
 #[cfg(test)]
 mod tests {

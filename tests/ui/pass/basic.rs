@@ -15,6 +15,8 @@ trait ClientEvents {
     fn ask(question: String) -> u32;
     fn ping();
     fn count() -> u32;
+    /// As many arguments as an event may have.
+    fn wide(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8, i: u8, j: u8, k: u8, l: String) -> u8;
 }
 
 #[events]
@@ -49,6 +51,16 @@ impl ClientEventsHandler<dyn ServerEvents, Data> for Handler {
     async fn ping(&self, _socket: S) {}
     async fn count(&self, _socket: S, ack: Ack<u32>) {
         let _ = ack.send(&0);
+    }
+    #[allow(clippy::too_many_arguments)]
+    async fn wide(
+        &self,
+        _socket: S,
+        a: u8, _b: u8, _c: u8, _d: u8, _e: u8, _f: u8, _g: u8, _h: u8, _i: u8, _j: u8, _k: u8,
+        _l: String,
+        ack: Ack<u8>,
+    ) {
+        let _ = ack.send(&a);
     }
 }
 
