@@ -37,12 +37,12 @@ impl Socket {
     /// Arguments that do not match their declared types: logged, given to the namespace's hook,
     /// and answered with an error if the client asked for an acknowledgement.
     fn event_error(&self, error: EventError, ack: Option<AckSender>) {
+        // The event, then what is wrong with its arguments (which says it all: serde's own
+        // error below it would repeat it, with a position in JSON the client never sent).
         let mut detail = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(s) = source {
+        if let Some(reason) = std::error::Error::source(&error) {
             detail.push_str(": ");
-            detail.push_str(&s.to_string());
-            source = s.source();
+            detail.push_str(&reason.to_string());
         }
         tracing::warn!(sid = %self.0.id, nsp = self.ns(), "{detail}");
         if let Some(ack) = ack {

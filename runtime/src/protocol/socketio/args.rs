@@ -62,14 +62,46 @@ pub enum ArgsError {
     #[error("invalid arguments")]
     Invalid(#[from] serde_json::Error),
     /// Argument `index` does not match its declared type.
-    #[error("argument {index} does not have the declared type")]
+    #[error("the argument at index {index} is not a `{expected}`: {reason}")]
     Argument {
         /// Its position, from 0.
         index: usize,
-        /// What serde found.
+        /// The declared type, without module paths (`Vec<String>`, `Payload`).
+        expected: String,
+        /// What serde found, without the position in the re-serialized JSON (which is not what
+        /// the client sent).
+        reason: String,
+        /// The error itself.
         #[source]
         source: serde_json::Error,
     },
+}
+
+/// `alloc::vec::Vec<my_app::Payload>` as `Vec<Payload>`.
+fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut segment = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            segment.push(c);
+        } else {
+            out.push_str(segment.rsplit("::").next().unwrap_or(""));
+            segment.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(segment.rsplit("::").next().unwrap_or(""));
+    out
+}
+
+/// serde_json's message without ` at line L column C`.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(text) if e.line() > 0 => text.to_owned(),
+        _ => text,
+    }
 }
 
 impl Args {
@@ -160,7 +192,12 @@ impl Args {
             r => r,
         };
         decoded.map_err(|e| match e {
-            ArgsError::Invalid(source) => ArgsError::Argument { index: i, source },
+            ArgsError::Invalid(source) => ArgsError::Argument {
+                index: i,
+                expected: short_type_name(std::any::type_name::<T>()),
+                reason: without_position(&source),
+                source,
+            },
             e => e,
         })
     }
@@ -249,6 +286,25 @@ impl serde::Serialize for Args {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_mismatch_names_the_argument_and_its_type_without_json_positions() {
+        let args = Args::from_json(r#"[1, "forty"]"#).unwrap();
+        let e = args.decode_arg::<Vec<String>>(1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the argument at index 1 is not a `Vec<String>`: invalid type: string \"forty\", expected a sequence"
+        );
+        let e = args.decode_arg::<i64>(1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the argument at index 1 is not a `i64`: invalid type: string \"forty\", expected i64"
+        );
+        assert_eq!(
+            super::short_type_name("core::option::Option<alloc::vec::Vec<my_app::Payload>>"),
+            "Option<Vec<Payload>>"
+        );
+    }
+
     use super::*;
 
     #[test]
