@@ -40,12 +40,27 @@ pub(crate) struct ArgDef {
     pub(crate) ty: Type,
 }
 
+/// The runtime as the user's crate names it: `::socketry`, or the name a renamed dependency
+/// has in its Cargo.toml (`sio = { package = "socketry", .. }` gives `::sio`). A re-export
+/// still needs `crate = "..."`.
+fn runtime_path() -> syn::Path {
+    use proc_macro_crate::{FoundCrate, crate_name};
+    match crate_name("socketry") {
+        Ok(FoundCrate::Name(name)) if name != "socketry" => {
+            let ident = syn::Ident::new(&name, Span::call_site());
+            syn::parse_quote!(::#ident)
+        }
+        // Itself: its own tests name it `socketry` (`extern crate self as socketry`).
+        _ => syn::parse_quote!(::socketry),
+    }
+}
+
 impl EventsDef {
     /// Builds the model. Structural problems go to `cx` (the checks see the rest); the model is
     /// built as far as it can be, so that every mistake is reported at once.
     pub(crate) fn from_item(cx: &Ctxt, attr: EventsAttr, mut item: ItemTrait) -> Self {
         let typescript = attr.typescript;
-        let krate = attr.krate.unwrap_or_else(|| syn::parse_quote!(::socketry));
+        let krate = attr.krate.unwrap_or_else(runtime_path);
         let mut events = Vec::new();
         for trait_item in &mut item.items {
             let TraitItem::Fn(method) = trait_item else {
