@@ -3,7 +3,8 @@
 
 pub use crate::ack::AckSender;
 pub use crate::typed::{
-    Ack, EmitTarget, EventArgs, EventType, Events, Extensions, HandledBy, Untyped, Via,
+    Ack, EmitTarget, EventArgs, EventType, Events, Extensions, HandledBy, Misdirect, NotEmitted,
+    NotHandled, Untyped, Via,
 };
 pub use crate::{Socket, events};
 pub use serde::de::DeserializeOwned;

@@ -3,6 +3,7 @@
 //! runtime, inside `const _: () = { ... };` where they need no name.
 
 mod checks;
+mod direction;
 mod emit;
 mod handle;
 mod listen;
@@ -54,6 +55,8 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
     let handled_by = handle::handled_by_impl(def);
     let checks = checks::type_checks(def);
     let typescript = typescript::typescript_impl(def);
+    let misdirected = direction::misdirected(def);
+    let direction_impls = direction::impls(def);
     quote! {
         #user_trait
         #emitter
@@ -62,7 +65,9 @@ pub(crate) fn expand(def: &EventsDef) -> TokenStream {
         #off
         #handler
         #names
+        #misdirected
         const _: () = {
+            #direction_impls
             #events_impl
             #handled_by
             #checks

@@ -20,6 +20,7 @@ impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> BroadcastOperator<C, S
 impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
     for BroadcastOperator<C, S, D>
 {
+    type Inbound = C;
     type Emitted = Result<(), EmitError>;
     type Acked<T: DeserializeOwned + Send + 'static> = BroadcastAckFuture<T>;
 

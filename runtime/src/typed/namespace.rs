@@ -39,6 +39,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + Events, D: 'static>
 }
 
 impl EmitTarget for ServerSideEmit {
+    type Inbound = crate::typed::Untyped;
     type Emitted = Result<(), AdapterError>;
     /// Every other server's answer, decoded into the declared type.
     type Acked<T: DeserializeOwned + Send + 'static> = BoxFuture<Result<Vec<T>, AdapterError>>;

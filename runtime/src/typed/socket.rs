@@ -55,6 +55,7 @@ impl Socket {
 }
 
 impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget for Socket<C, S, D> {
+    type Inbound = C;
     type Emitted = Result<(), EmitError>;
     type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
 
@@ -133,6 +134,7 @@ impl<C: ?Sized + 'static, S: ?Sized + Events, D: 'static> SocketTimeout<'_, C, S
 impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> EmitTarget
     for SocketTimeout<'_, C, S, D>
 {
+    type Inbound = C;
     type Emitted = Result<(), EmitError>;
     type Acked<T: DeserializeOwned + Send + 'static> = AckFuture<T>;
 
