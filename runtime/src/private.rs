@@ -6,6 +6,7 @@ pub use crate::typed::{
     Ack, EmitTarget, EventArgs, EventType, Events, Extensions, HandledBy, Misdirect, NotEmitted,
     NotHandled, Untyped, Via,
 };
+pub use crate::typed::{Arg, arg};
 pub use crate::{Socket, events};
 pub use serde::de::DeserializeOwned;
 pub use serde::{Serialize, Serializer};

@@ -11,10 +11,15 @@
 //! A parameter is either [`Untyped`] (the default: events named by strings, arguments as
 //! [`Args`]) or `dyn Trait` for a trait under `#[events]`, which implements [`Events`].
 
+mod arg;
 mod broadcast;
 mod namespace;
 mod server;
 mod socket;
+
+pub use arg::Arg;
+#[doc(hidden)]
+pub use arg::{As, arg};
 
 use crate::ack::AckSender;
 use crate::protocol::socketio::{Args, ArgsError};
