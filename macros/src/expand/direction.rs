@@ -118,23 +118,23 @@ pub(crate) fn impls(def: &EventsDef) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl<__T: #p::EmitTarget> ::core::ops::Deref for #emitter<__T>
+        impl<__Target: #p::EmitTarget> ::core::ops::Deref for #emitter<__Target>
         where
-            <__T as #p::EmitTarget>::Inbound: #p::Misdirect,
+            <__Target as #p::EmitTarget>::Inbound: #p::Misdirect,
         {
-            type Target = <<__T as #p::EmitTarget>::Inbound as #p::Misdirect>::Emit;
+            type Target = <<__Target as #p::EmitTarget>::Inbound as #p::Misdirect>::Emit;
             fn deref(&self) -> &Self::Target {
-                <<__T as #p::EmitTarget>::Inbound as #p::Misdirect>::emit()
+                <<__Target as #p::EmitTarget>::Inbound as #p::Misdirect>::emit()
             }
         }
 
         #[automatically_derived]
-        impl<__S: ?#p::Sized + #p::Misdirect, __D: #p::Send + 'static> ::core::ops::Deref
-            for #listeners<__S, __D>
+        impl<__ServerEvents: ?#p::Sized + #p::Misdirect, __SocketData: #p::Send + 'static> ::core::ops::Deref
+            for #listeners<__ServerEvents, __SocketData>
         {
-            type Target = <__S as #p::Misdirect>::Listen;
+            type Target = <__ServerEvents as #p::Misdirect>::Listen;
             fn deref(&self) -> &Self::Target {
-                <__S as #p::Misdirect>::listen()
+                <__ServerEvents as #p::Misdirect>::listen()
             }
         }
     }

@@ -70,17 +70,17 @@ pub(crate) fn emitter(def: &EventsDef) -> TokenStream {
     let methods = def.events.iter().map(|e| method(e, krate));
     quote! {
         #[doc = #struct_doc]
-        #vis struct #emitter<__T> {
-            __target: #p::Via<__T>,
+        #vis struct #emitter<__Target> {
+            __target: #p::Via<__Target>,
         }
 
-        impl<__T> ::core::fmt::Debug for #emitter<__T> {
+        impl<__Target> ::core::fmt::Debug for #emitter<__Target> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(::core::stringify!(#emitter))
             }
         }
 
-        impl<__T: #p::EmitTarget> #emitter<__T> {
+        impl<__Target: #p::EmitTarget> #emitter<__Target> {
             #(#methods)*
         }
     }
@@ -96,7 +96,7 @@ fn method(event: &EventDef, krate: &syn::Path) -> TokenStream {
     match &event.ack {
         None => quote! {
             #docs
-            pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Emitted
+            pub fn #ident(&self, #(#params),*) -> <__Target as #p::EmitTarget>::Emitted
             where
                 #bounds
             {
@@ -107,7 +107,7 @@ fn method(event: &EventDef, krate: &syn::Path) -> TokenStream {
             #docs
             ///
             /// The receiver answers with an acknowledgement of the declared type.
-            pub fn #ident(&self, #(#params),*) -> <__T as #p::EmitTarget>::Acked<#ack>
+            pub fn #ident(&self, #(#params),*) -> <__Target as #p::EmitTarget>::Acked<#ack>
             where
                 #bounds
             {

@@ -105,14 +105,14 @@ pub(crate) fn handled_by_impl(def: &EventsDef) -> TokenStream {
         .then(|| quote!(let _ = (__handler, __on);));
     quote! {
         #[automatically_derived]
-        impl<__H, __S, __D> #p::HandledBy<__H, __S, __D> for dyn #trait_ident
+        impl<__H, __ServerEvents, __SocketData> #p::HandledBy<__H, __ServerEvents, __SocketData> for dyn #trait_ident
         where
-            __H: #handler<__S, __D>,
-            __S: ?#p::Sized + 'static,
-            __D: #p::Send + 'static,
+            __H: #handler<__ServerEvents, __SocketData>,
+            __ServerEvents: ?#p::Sized + 'static,
+            __SocketData: #p::Send + 'static,
             #bounds
         {
-            fn register(__handler: #p::Arc<__H>, __socket: &#p::Socket<Self, __S, __D>) {
+            fn register(__handler: #p::Arc<__H>, __socket: &#p::Socket<Self, __ServerEvents, __SocketData>) {
                 let __on = <dyn #trait_ident as #p::Events>::listeners(::core::clone::Clone::clone(__socket));
                 #(#registrations)*
                 #unused

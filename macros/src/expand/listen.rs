@@ -23,19 +23,19 @@ pub(crate) fn listeners(def: &EventsDef) -> TokenStream {
     let methods = def.events.iter().map(|e| method(e, def));
     quote! {
         #[doc = #struct_doc]
-        #vis struct #listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> {
-            socket: #p::Socket<dyn #trait_ident, __S, __D>,
+        #vis struct #listeners<__ServerEvents: ?#p::Sized + 'static, __SocketData: #p::Send + 'static> {
+            socket: #p::Socket<dyn #trait_ident, __ServerEvents, __SocketData>,
         }
 
-        impl<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> ::core::fmt::Debug
-            for #listeners<__S, __D>
+        impl<__ServerEvents: ?#p::Sized + 'static, __SocketData: #p::Send + 'static> ::core::fmt::Debug
+            for #listeners<__ServerEvents, __SocketData>
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(::core::stringify!(#listeners))
             }
         }
 
-        impl<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> #listeners<__S, __D> {
+        impl<__ServerEvents: ?#p::Sized + 'static, __SocketData: #p::Send + 'static> #listeners<__ServerEvents, __SocketData> {
             #(#methods)*
         }
     }
@@ -53,7 +53,7 @@ fn method(event: &EventDef, def: &EventsDef) -> TokenStream {
         .collect();
     let docs = super::docs(&format!("Handles `{wire}`."), &event.docs);
     let bounds = super::event_type_bounds(super::event_types(event), krate);
-    let socket_ty = quote!(#p::Socket<dyn #trait_ident, __S, __D>);
+    let socket_ty = quote!(#p::Socket<dyn #trait_ident, __ServerEvents, __SocketData>);
     // The closure's parameters after the socket: the arguments, then the acknowledgement.
     let mut params: Vec<TokenStream> = tys.iter().map(|t| quote!(#t)).collect();
     let mut call: Vec<TokenStream> = names.iter().map(|n| quote!(#n)).collect();
@@ -105,17 +105,17 @@ pub(crate) fn off(def: &EventsDef) -> TokenStream {
     });
     quote! {
         #[doc = #struct_doc]
-        #vis struct #off<__S: ?#p::Sized + 'static, __D: 'static> {
-            socket: #p::Socket<dyn #trait_ident, __S, __D>,
+        #vis struct #off<__ServerEvents: ?#p::Sized + 'static, __SocketData: 'static> {
+            socket: #p::Socket<dyn #trait_ident, __ServerEvents, __SocketData>,
         }
 
-        impl<__S: ?#p::Sized + 'static, __D: 'static> ::core::fmt::Debug for #off<__S, __D> {
+        impl<__ServerEvents: ?#p::Sized + 'static, __SocketData: 'static> ::core::fmt::Debug for #off<__ServerEvents, __SocketData> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(::core::stringify!(#off))
             }
         }
 
-        impl<__S: ?#p::Sized + 'static, __D: 'static> #off<__S, __D> {
+        impl<__ServerEvents: ?#p::Sized + 'static, __SocketData: 'static> #off<__ServerEvents, __SocketData> {
             #(#methods)*
         }
     }

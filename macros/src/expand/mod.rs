@@ -90,20 +90,20 @@ fn events_impl(def: &EventsDef) -> TokenStream {
         #[automatically_derived]
         impl #p::Events for dyn #trait_ident {
             const NAMES: &'static [&'static str] = &[#(#wires),*];
-            type Emitter<__T: #p::EmitTarget> = #emitter<__T>;
-            type Listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static> = #listeners<__S, __D>;
-            fn emitter<__T: #p::EmitTarget>(target: #p::Via<__T>) -> #emitter<__T> {
+            type Emitter<__Target: #p::EmitTarget> = #emitter<__Target>;
+            type Listeners<__ServerEvents: ?#p::Sized + 'static, __SocketData: #p::Send + 'static> = #listeners<__ServerEvents, __SocketData>;
+            fn emitter<__Target: #p::EmitTarget>(target: #p::Via<__Target>) -> #emitter<__Target> {
                 #emitter { __target: target }
             }
-            fn listeners<__S: ?#p::Sized + 'static, __D: #p::Send + 'static>(
-                socket: #p::Socket<Self, __S, __D>,
-            ) -> #listeners<__S, __D> {
+            fn listeners<__ServerEvents: ?#p::Sized + 'static, __SocketData: #p::Send + 'static>(
+                socket: #p::Socket<Self, __ServerEvents, __SocketData>,
+            ) -> #listeners<__ServerEvents, __SocketData> {
                 #listeners { socket }
             }
-            type Off<__S: ?#p::Sized + 'static, __D: 'static> = #off<__S, __D>;
-            fn off<__S: ?#p::Sized + 'static, __D: 'static>(
-                socket: #p::Socket<Self, __S, __D>,
-            ) -> #off<__S, __D> {
+            type Off<__ServerEvents: ?#p::Sized + 'static, __SocketData: 'static> = #off<__ServerEvents, __SocketData>;
+            fn off<__ServerEvents: ?#p::Sized + 'static, __SocketData: 'static>(
+                socket: #p::Socket<Self, __ServerEvents, __SocketData>,
+            ) -> #off<__ServerEvents, __SocketData> {
                 #off { socket }
             }
             type ServerListeners = #server_listeners;

@@ -24,12 +24,14 @@ impl<T: Serialize + ?Sized> Arg<T> for &T {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Arg<String> for &str {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         s.serialize_str(self)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Arg<String> for String {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         s.serialize_str(self)
@@ -40,7 +42,8 @@ impl Arg<String> for String {
 /// `impl Arg<String>` parameter does not coerce).
 macro_rules! strings {
     ($($t:ty),*) => {$(
-        impl Arg<String> for $t {
+                #[diagnostic::do_not_recommend]
+                impl Arg<String> for $t {
             fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
                 let text: &str = self.as_ref();
                 s.serialize_str(text)
@@ -64,24 +67,28 @@ strings!(
     &std::rc::Rc<str>
 );
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize> Arg<Vec<T>> for &&[T] {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         (***self).serialize(s)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize> Arg<Vec<T>> for &[T] {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         (**self).serialize(s)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize, const N: usize> Arg<Vec<T>> for &[T; N] {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         self.as_slice().serialize(s)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize> Arg<Vec<T>> for Vec<T> {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         self.serialize(s)
@@ -89,18 +96,21 @@ impl<T: Serialize> Arg<Vec<T>> for Vec<T> {
 }
 
 /// Bytes travel as a binary attachment.
+#[diagnostic::do_not_recommend]
 impl Arg<bytes::Bytes> for &[u8] {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         s.serialize_bytes(self)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize> Arg<bytes::Bytes> for &[u8; N] {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         s.serialize_bytes(self.as_slice())
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Arg<bytes::Bytes> for bytes::Bytes {
     fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         s.serialize_bytes(self)
@@ -109,6 +119,7 @@ impl Arg<bytes::Bytes> for bytes::Bytes {
 
 macro_rules! by_value {
     ($($t:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl Arg<$t> for $t {
             fn serialize_arg<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
                 self.serialize(s)
@@ -131,6 +142,7 @@ impl<T: ?Sized, P> std::fmt::Debug for As<'_, T, P> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: ?Sized, P: Arg<T>> Serialize for As<'_, T, P> {
     fn serialize<Z: Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
         self.0.serialize_arg(s)
