@@ -134,7 +134,7 @@ impl<C: ?Sized, S: ?Sized, I: ?Sized, D> fmt::Debug for Server<C, S, I, D> {
 impl Server {
     /// An untyped server with these options. The main namespace `/` exists from the start.
     pub fn new(config: ServerConfig) -> Self {
-        Server::typed(config)
+        Server::with_config(config)
     }
 }
 
@@ -145,15 +145,9 @@ impl<
     D: Default + Serialize + DeserializeOwned + Send + 'static,
 > Server<C, S, I, D>
 {
-    /// A server with these options and the events and data type of its type parameters (each
-    /// socket's data starts as `D::default()`). The main namespace `/` exists from the start.
-    /// Each event parameter is `dyn Trait` for a trait under `#[events]`, or `Untyped`.
-    pub fn typed(config: ServerConfig) -> Self
-    where
-        C: crate::typed::EventSet,
-        S: crate::typed::EventSet,
-        I: crate::typed::EventSet,
-    {
+    /// A server of these type parameters: what [`Server::new`] and the typed layer's
+    /// `Server::typed` (which checks that each event parameter is a set of events) build.
+    pub(crate) fn with_config(config: ServerConfig) -> Self {
         let inner = Arc::new_cyclic(|weak: &Weak<ServerInner>| ServerInner {
             adapter: config.adapter.clone(),
             engine: EngineIo::with_handler(
