@@ -515,6 +515,66 @@ describe("a client that stops reading", () => {
   }
 });
 
+describe("many clients that stop reading", () => {
+  // The server under /slow-readers queues at most 1 MiB per client.
+  const BOUND = 1 << 20;
+  const base = `${URL_BASE}/slow-readers/?EIO=4`;
+
+  /** A polling client connected to `/` that never polls again; gives its socket id. */
+  async function stalledPolling() {
+    const handshake = await (await fetch(`${base}&transport=polling`)).text();
+    const url = `${base}&transport=polling&sid=${JSON.parse(handshake.substring(1)).sid}`;
+    assert.equal(await (await fetch(url, { method: "POST", body: "40" })).text(), "ok");
+    const reply = await (await fetch(url)).text();
+    assert.match(reply, /^40/);
+    return JSON.parse(reply.substring(2)).sid;
+  }
+
+  /** A WebSocket client connected to `/` whose TCP socket no longer reads; gives it and its
+   * socket id. */
+  async function stalledWebSocket() {
+    const ws = rawWebSocket(`${WS_BASE}/slow-readers/?EIO=4&transport=websocket`);
+    await ws.opened;
+    assert.match(await ws.nextMessage(), /^0\{/);
+    ws.send("40");
+    const reply = await ws.nextMessage();
+    assert.match(reply, /^40/);
+    ws._socket.pause();
+    return { ws, id: JSON.parse(reply.substring(2)).sid };
+  }
+
+  it("are each dropped at the byte bound; memory stays within it; the reader gets every message", { timeout: 60000 }, async () => {
+    const rssBefore = Number(await control("rss"));
+    const polling = await Promise.all(Array.from({ length: 20 }, stalledPolling));
+    const sockets = await Promise.all(Array.from({ length: 20 }, stalledWebSocket));
+    const stalled = [...polling, ...sockets.map((s) => s.id)];
+    const fast = await connect("/", { path: "/slow-readers", transports: ["websocket"] });
+    const got = [];
+    fast.on("big", (i, payload, ack) => {
+      if (payload.length === 65536) got.push(i);
+      ack?.();
+    });
+    // 300 messages of 64 KiB: 19 MiB for each of 40 clients, were nothing dropped.
+    const refused = await within(45000, fast.timeout(45000).emitWithAck("blast", 300, 65536), "blast");
+    assert.deepEqual(got, [...Array(300).keys()], "the reader got every message, in order");
+    assert.ok(refused >= stalled.length, `each stalled client refused at least one send (${refused})`);
+    for (const id of stalled) assert.equal(await serverReason(id), "transport error", id);
+    // What the 40 sessions held: at most twice the bound each (the queue, and the batch a
+    // transport writes), far from the 760 MiB sent to them.
+    const grown = Number(await control("rss")) - rssBefore;
+    assert.ok(grown < 40 * 2 * BOUND + (48 << 20), `resident memory grew by ${grown >> 20} MiB`);
+    // The dropped WebSockets are closed once they read again.
+    for (const { ws } of sockets) ws._socket.resume();
+    await within(10000, Promise.all(sockets.map(({ ws }) => ws.closed)), "stalled WebSockets closed");
+    // The server goes on serving.
+    const next = await connect("/", { path: "/slow-readers", transports: ["websocket"] });
+    next.on("big", (_i, _p, ack) => ack?.());
+    assert.equal(await next.timeout(5000).emitWithAck("blast", 1, 10), 0);
+    fast.disconnect();
+    next.disconnect();
+  });
+});
+
 describe("the browser client (serveClient)", () => {
   const dist = new URL("../node_modules/socket.io-client/dist/", import.meta.url);
   const version = JSON.parse(readFileSync(new URL("../package.json", dist), "utf8")).version;

@@ -12,6 +12,12 @@
 //! A second server, under path `/small-queue`, queues at most 8 packets per client: its `flood`
 //! event (`count`, optional `room`) broadcasts `count` `tick` events 2 ms apart, to the room or
 //! to all, so that a client that stops reading is dropped in the middle of a broadcast.
+//!
+//! A third, under path `/slow-readers`, queues at most 1 MiB per client (and the default
+//! 16 384 packets): its `blast` event (`count`, `size`) sends `count` `big` events of `size`
+//! bytes to each socket of `/` in turn, each its own message, waiting for the requester to
+//! acknowledge each one, so that only the clients that stopped reading fall behind.
+//! `GET /control/rss` gives the process's resident memory in bytes.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -413,6 +419,10 @@ pub async fn start() -> TestServer {
             ),
         )
         .route(
+            "/control/rss",
+            get(|| async { resident_bytes().to_string() }),
+        )
+        .route(
             "/control/state",
             get(
                 |State((o, io)): State<(Arc<Observed>, Server)>| async move {
@@ -435,6 +445,7 @@ pub async fn start() -> TestServer {
     let app = Router::new()
         .merge(io.router())
         .merge(small_queue(&observed_for_small).router())
+        .merge(slow_readers(&observed_for_small).router())
         .merge(control);
     TestServer::serve(app).await
 }
@@ -479,4 +490,56 @@ fn small_queue(observed: &Arc<Observed>) -> Server {
         async {}
     });
     io
+}
+
+/// The server under `/slow-readers` (see the module docs).
+fn slow_readers(observed: &Arc<Observed>) -> Server {
+    let io = Server::new(
+        ServerConfig::default().engine(
+            EngineIoConfig::default()
+                .path("/slow-readers")
+                .max_buffered_bytes(1 << 20),
+        ),
+    );
+    let (io2, o) = (io.clone(), observed.clone());
+    io.of("/").on_connection(move |socket: Socket| {
+        record(&o, &socket);
+        let io = io2.clone();
+        socket.on("blast", move |me, args, ack| {
+            let io = io.clone();
+            async move {
+                let count: u32 = args.get(0).unwrap_or(0);
+                let size: usize = args.get(1).unwrap_or(0);
+                let payload = "x".repeat(size);
+                let mut refused = 0;
+                for i in 0..count {
+                    for s in io.sockets() {
+                        if s.id() != me.id() {
+                            refused += usize::from(s.emit("big", &(i, &payload)).is_err());
+                        }
+                    }
+                    if me.emit_with_ack("big", &(i, &payload)).await.is_err() {
+                        return;
+                    }
+                }
+                if let Some(ack) = ack {
+                    let _ = ack.send(&refused);
+                }
+            }
+        });
+        async {}
+    });
+    io
+}
+
+/// The resident memory of this process, in bytes (0 where `/proc` does not say).
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(0)
 }

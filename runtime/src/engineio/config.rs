@@ -178,6 +178,18 @@ pub struct EngineIoConfig {
     /// How many packets may wait for a slow client before sends are refused. Not an option of
     /// the reference (whose buffer is unbounded); default 16 384.
     pub max_buffered_packets: usize,
+    /// How many bytes of messages may wait for a slow client before sends are refused (a
+    /// broadcast's frame, shared by its receivers, counts whole for each). A message that finds
+    /// the queue empty is taken whatever its size. Like the packet bound, not an option of the
+    /// reference; default 8 MiB.
+    ///
+    /// At either bound, a volatile message is dropped, as it is whenever anything waits; any
+    /// other send closes the session with reason `transport error` (the client reconnects,
+    /// and with connection state recovery gets what it missed), and the send returns
+    /// [`SendError::QueueFull`](super::SendError::QueueFull). A session thus holds at most about
+    /// twice this bound: what waits, and the batch its transport is writing (plus the
+    /// WebSocket's [`websocket_write_buffer`](Self::websocket_write_buffer)).
+    pub max_buffered_bytes: usize,
     /// How long a session closed by the server waits for a polling client to collect its last
     /// packets. The reference's value: 30 s.
     pub close_timeout: Duration,
@@ -203,6 +215,7 @@ impl Default for EngineIoConfig {
             websocket_read_buffer: 4 * 1024,
             websocket_write_buffer: 8 * 1024,
             max_buffered_packets: 16_384,
+            max_buffered_bytes: 8 << 20,
             close_timeout: Duration::from_secs(30),
             allow_request: None,
             cors: None,
@@ -227,6 +240,7 @@ impl fmt::Debug for EngineIoConfig {
             .field("websocket_read_buffer", &self.websocket_read_buffer)
             .field("websocket_write_buffer", &self.websocket_write_buffer)
             .field("max_buffered_packets", &self.max_buffered_packets)
+            .field("max_buffered_bytes", &self.max_buffered_bytes)
             .field("allow_request", &self.allow_request.is_some())
             .field("cors", &self.cors)
             .finish()
@@ -299,6 +313,11 @@ impl EngineIoConfig {
     /// Sets [`max_buffered_packets`](Self::max_buffered_packets).
     pub fn max_buffered_packets(mut self, n: usize) -> Self {
         self.max_buffered_packets = n.max(1);
+        self
+    }
+    /// Sets [`max_buffered_bytes`](Self::max_buffered_bytes).
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_bytes = bytes.max(1);
         self
     }
     /// Sets [`close_timeout`](Self::close_timeout).

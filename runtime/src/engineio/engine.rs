@@ -53,7 +53,10 @@ impl EngineShared {
             b64,
             transport,
             request,
-            self.config.max_buffered_packets,
+            (
+                self.config.max_buffered_packets,
+                self.config.max_buffered_bytes,
+            ),
             Arc::downgrade(self),
         );
         self.sessions

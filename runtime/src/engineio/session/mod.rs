@@ -92,7 +92,7 @@ impl EngineSocket {
         b64: bool,
         transport: TransportKind,
         request: Arc<RequestInfo>,
-        queue: usize,
+        (max_packets, max_bytes): (usize, usize),
         engine: Weak<EngineShared>,
     ) -> Arc<Self> {
         Arc::new(EngineSocket {
@@ -100,7 +100,7 @@ impl EngineSocket {
             protocol,
             b64,
             request,
-            queue: SendQueue::new(queue),
+            queue: SendQueue::new(max_packets, max_bytes),
             consumer: Arc::default(),
             state: Mutex::new(State {
                 transport,
@@ -164,8 +164,8 @@ impl EngineSocket {
     /// Queues a message for the client.
     ///
     /// Fails with [`SendError::Closed`] once the session closes or is closing, and with
-    /// [`SendError::QueueFull`] when `max_buffered_packets` messages already wait for a client
-    /// that does not read them.
+    /// [`SendError::QueueFull`] when `max_buffered_packets` messages, or `max_buffered_bytes`
+    /// bytes, already wait for a client that does not read them.
     pub fn send(&self, message: Message) -> Result<(), SendError> {
         let packet = match message {
             Message::Text(text) => Packet::Message(text),

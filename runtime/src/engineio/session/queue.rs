@@ -22,7 +22,8 @@ use std::task::{Context, Poll, Waker};
 /// Why packets were not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refused {
-    /// `max_buffered_packets` packets wait for a client that does not read them.
+    /// `max_buffered_packets` packets, or `max_buffered_bytes` bytes, wait for a client that
+    /// does not read them.
     Full,
     /// The session is closed, or closing: its last packet is queued.
     Closed,
@@ -40,8 +41,10 @@ struct Inner {
     rest: Vec<Packet>,
     /// The consumer waiting for a packet (or for [`SendQueue::wake`]).
     waker: Option<Waker>,
+    /// The bytes of the packets waiting (a shared frame counted whole for each receiver).
+    bytes: u32,
     /// Drains since the last [`SendQueue::trim`].
-    drains: u16,
+    drains: u8,
     /// Set by [`SendQueue::wake`]: the waiting consumer returns even with nothing queued, and
     /// the next drain reports it.
     woken: bool,
@@ -62,7 +65,7 @@ impl Inner {
 }
 
 /// Drains after which a session counts as busy and keeps its buffers while it waits.
-const BUSY_DRAINS: u16 = 2;
+const BUSY_DRAINS: u8 = 2;
 
 /// The most packets a busy session's buffer keeps room for while it waits.
 const KEPT_PACKETS: usize = 64;
@@ -74,6 +77,18 @@ const KEPT_PACKETS: usize = 64;
 pub(crate) struct SendQueue {
     inner: Mutex<Inner>,
     capacity: usize,
+    max_bytes: u32,
+}
+
+/// What a packet weighs in the queue: its payload's bytes.
+fn weight(packet: &Packet) -> u32 {
+    let len = match packet {
+        Packet::Message(text) | Packet::Open(text) => text.len(),
+        Packet::Framed(frame) => frame.text().len(),
+        Packet::Binary(data) => data.len(),
+        _ => 1,
+    };
+    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 /// What one drain took, oldest first.
@@ -112,11 +127,20 @@ impl Drained {
 }
 
 impl SendQueue {
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// A queue refusing packets beyond `capacity` packets or `max_bytes` bytes (packets that
+    /// find it empty are taken whatever their size: a message larger than the bound is sent).
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
         SendQueue {
             inner: Mutex::default(),
             capacity: capacity.max(1),
+            max_bytes: u32::try_from(max_bytes).unwrap_or(u32::MAX).max(1),
         }
+    }
+
+    /// Whether `count` more packets of `bytes` bytes overflow a queue holding `inner` (which
+    /// is not empty).
+    fn overflows(&self, inner: &Inner, count: usize, bytes: u32) -> bool {
+        inner.len() + count > self.capacity || inner.bytes.saturating_add(bytes) > self.max_bytes
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -150,14 +174,16 @@ impl SendQueue {
             if inner.closed {
                 return Err(Refused::Closed);
             }
+            let bytes = u32::try_from(frame.text().len()).unwrap_or(u32::MAX);
             if inner.is_empty() {
                 inner.first = Some(frame.clone());
             } else {
-                if inner.len() >= self.capacity {
+                if self.overflows(&inner, 1, bytes) {
                     return Err(Refused::Full);
                 }
                 inner.rest.push(Packet::Framed(frame.clone()));
             }
+            inner.bytes = inner.bytes.saturating_add(bytes);
             inner.waker.take()
         };
         // Woken outside the lock: the consumer may run at once on another thread.
@@ -181,7 +207,17 @@ impl SendQueue {
             if inner.len() + count > self.capacity {
                 return Err(Refused::Full);
             }
+            let was_empty = inner.is_empty();
+            let start = inner.rest.len();
             inner.rest.extend(packets);
+            let bytes = inner.rest[start..]
+                .iter()
+                .fold(0u32, |n, p| n.saturating_add(weight(p)));
+            if !was_empty && inner.bytes.saturating_add(bytes) > self.max_bytes {
+                inner.rest.truncate(start);
+                return Err(Refused::Full);
+            }
+            inner.bytes = inner.bytes.saturating_add(bytes);
             inner.closed = close;
             inner.waker.take()
         };
@@ -232,6 +268,7 @@ impl SendQueue {
         out.woken |= std::mem::take(&mut inner.woken);
         debug_assert!(out.first.is_none(), "a drain takes all the last one took");
         out.first = inner.first.take();
+        inner.bytes = 0;
         if out.rest.is_empty() {
             // The buffers change hands: no packet is moved under the lock, and the queue goes
             // on with the consumer's empty buffer and its room.
@@ -258,6 +295,7 @@ impl SendQueue {
             }
             out.extend(inner.first.take().map(Packet::Framed));
             out.append(&mut inner.rest);
+            inner.bytes = 0;
             Poll::Ready(())
         })
         .await
@@ -297,8 +335,34 @@ mod tests {
     }
 
     #[test]
+    fn bounded_in_bytes_too() {
+        let q = SendQueue::new(100, 10);
+        let big = || Packet::Message(Str::from("0123456789abcdef"));
+        // An empty queue takes a packet larger than the bound, then refuses more.
+        q.push(big()).unwrap();
+        assert_eq!(q.push(msg("a")), Err(Refused::Full));
+        let mut all = Vec::new();
+        block_on_ready(q.take_all(&mut all));
+        assert_eq!(all.len(), 1);
+        // Drained, it takes up to the bound again, all or nothing.
+        q.push(msg("12345")).unwrap();
+        q.push(msg("1234")).unwrap();
+        assert_eq!(
+            q.push_all(
+                [msg("1"), Packet::Binary(bytes::Bytes::from_static(b"22"))],
+                2
+            ),
+            Err(Refused::Full)
+        );
+        assert_eq!(q.len(), 2, "nothing of a refused batch stays");
+        q.push(msg("1")).unwrap();
+        let frame = crate::protocol::Framed::new(Str::from("4x"));
+        assert_eq!(q.push_framed(&frame), Err(Refused::Full));
+    }
+
+    #[test]
     fn bounded_and_all_or_nothing() {
-        let q = SendQueue::new(3);
+        let q = SendQueue::new(3, usize::MAX);
         q.push(msg("a")).unwrap();
         assert_eq!(
             q.push_all([msg("b"), msg("c"), msg("d")], 3),
@@ -324,7 +388,7 @@ mod tests {
 
     #[test]
     fn nothing_is_taken_after_the_last_packet_or_a_close() {
-        let q = SendQueue::new(8);
+        let q = SendQueue::new(8, usize::MAX);
         q.push(msg("a")).unwrap();
         q.push_last(Packet::Close).unwrap();
         assert_eq!(q.push(msg("b")), Err(Refused::Closed));
@@ -332,7 +396,7 @@ mod tests {
         block_on_ready(q.take_all(&mut all));
         assert_eq!(all, [msg("a"), Packet::Close]);
 
-        let q = SendQueue::new(8);
+        let q = SendQueue::new(8, usize::MAX);
         q.close();
         assert_eq!(q.push(msg("c")), Err(Refused::Closed));
         assert!(q.is_empty());
@@ -364,7 +428,7 @@ mod tests {
         // One cache line for the lock and everything a push or a drain touches.
         assert!(std::mem::size_of::<Mutex<Inner>>() <= 64);
         assert_eq!(std::mem::offset_of!(SendQueue, inner), 0);
-        let q = SendQueue::new(2);
+        let q = SendQueue::new(2, usize::MAX);
         let framed = Framed::new(Str::from_static("42[\"a\"]"));
         q.push_framed(&framed).unwrap();
         assert!(q.lock().rest.is_empty(), "kept inline");
@@ -388,7 +452,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_push_or_a_wake_releases_the_waiting_consumer() {
-        let q = std::sync::Arc::new(SendQueue::new(8));
+        let q = std::sync::Arc::new(SendQueue::new(8, usize::MAX));
         let waiter = waiting_consumer(&q);
         tokio::task::yield_now().await;
         q.push(msg("x")).unwrap();
