@@ -22,9 +22,6 @@ use std::time::Duration;
 use tokio::sync::OwnedMutexGuard;
 use tokio::task::JoinHandle;
 
-/// How long a v3 session waits between the HTTP 101 answer and its open packet.
-const V3_OPEN_GAP: Duration = Duration::from_millis(1);
-
 /// The most packets a busy writer's batch keeps room for while it waits.
 const KEPT_BATCH: usize = 64;
 
@@ -42,14 +39,6 @@ pub(crate) async fn handshake(
 ) {
     let (socket, open) = engine.open_session(sid, protocol, b64, TransportKind::WebSocket, request);
     let consumer = socket.consumer.clone().lock_owned().await;
-    if protocol == ProtocolVersion::V3 {
-        // The HTTP 101 answer and the open packet in one read reach a `ws` client's `open` and
-        // `message` events in one tick, before a listener attached after `open` is in place:
-        // the monorepo's v3 test-suite does that, and fails about one run in four without
-        // this. Once per v3 session opened on a WebSocket (legacy clients, which mostly
-        // upgrade from polling instead); v4 sessions never wait.
-        tokio::time::sleep(V3_OPEN_GAP).await;
-    }
     ws.writer.push(&socket, &Packet::Open(open));
     if ws.writer.flush().await.is_err() {
         socket.terminate(CloseReason::TransportError);
