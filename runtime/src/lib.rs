@@ -67,7 +67,7 @@ pub mod __private;
 pub use ack::{AckError, AckFuture, AckSender, BroadcastAckFuture, BroadcastAcks};
 pub use adapter::ConnectionStateRecovery;
 pub use broadcast::BroadcastOperator;
-pub use engineio::{App, Listeners, serve, shutdown_signal};
+pub use engineio::{App, HttpServerConfig, Listeners, serve, serve_with, shutdown_signal};
 pub use namespace::{MiddlewareError, Namespace};
 pub use protocol::socketio::{Args, Value};
 pub use protocol::{Sid, Str};

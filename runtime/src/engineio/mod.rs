@@ -14,6 +14,7 @@ mod config;
 mod engine;
 mod errors;
 mod handler;
+mod http_server;
 mod request;
 mod serve;
 mod service;
@@ -26,6 +27,8 @@ pub use config::{AllowRequest, AllowRequestFuture, CookieOptions, EngineIoConfig
 pub use engine::EngineIo;
 pub use errors::{CloseReason, ErrorCode, SendError};
 pub use handler::{EngineHandler, Message};
+pub(crate) use http_server::ConnectionSlot;
+pub use http_server::HttpServerConfig;
 pub use request::RequestInfo;
-pub use serve::{App, Listeners, serve, shutdown_signal};
+pub use serve::{App, Listeners, serve, serve_with, shutdown_signal};
 pub use session::EngineSocket;

@@ -6,9 +6,10 @@
 //! a lock shared by its reading and writing halves. Served here, hyper gets the stream itself
 //! and a WebSocket session reads and writes it directly.
 
+use super::http_server::{ConnectionSlot, HttpServerConfig, Slots};
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -80,7 +81,8 @@ impl<S> App for S where
 /// small packet written right after another waits for the client's delayed ACK, up to 40 ms),
 /// and WebSocket sessions work on the TCP stream itself rather than through hyper's upgraded
 /// connection. Requests are served over HTTP/1.1, and over HTTP/2 for clients that start with
-/// its preface (h2c with prior knowledge).
+/// its preface (h2c with prior knowledge), within the default [`HttpServerConfig`] limits
+/// ([`serve_with`] takes others).
 ///
 /// ```
 /// use socketry::{Server, ServerConfig};
@@ -102,6 +104,34 @@ pub async fn serve(
     app: impl App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(HttpServerConfig::default(), listeners, app, shutdown).await
+}
+
+/// [`serve`], within the limits of `config`: how long request headers may take, how large
+/// they may be, how many connections are served at once.
+///
+/// ```
+/// use socketry::HttpServerConfig;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let app = axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let limits = HttpServerConfig::default().headers_timeout(Duration::from_secs(10));
+/// socketry::serve_with(limits, listener, app, async {}).await
+/// # }
+/// ```
+pub async fn serve_with(
+    config: HttpServerConfig,
+    listeners: impl Listeners,
+    app: impl App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = Limits {
+        slots: Slots::new(config.max_connections),
+        config: std::sync::Arc::new(config),
+    };
     // `stop` tells the connections to finish what they serve; `done` closes once all have.
     let (stop_tx, stop_rx) = watch::channel(());
     let (done_tx, done_rx) = watch::channel(());
@@ -110,7 +140,7 @@ pub async fn serve(
         .into_iter()
         .map(|listener| {
             let (app, stop, done) = (app.clone(), stop_rx.clone(), done_rx.clone());
-            tokio::spawn(accept(listener, app, stop, done))
+            tokio::spawn(accept(listener, app, limits.clone(), stop, done))
         })
         .collect();
     shutdown.await;
@@ -124,11 +154,19 @@ pub async fn serve(
     Ok(())
 }
 
+/// What every connection of one [`serve_with`] shares.
+#[derive(Clone)]
+struct Limits {
+    config: std::sync::Arc<HttpServerConfig>,
+    slots: Slots,
+}
+
 /// Accepts connections on `listener` until `stop` changes, each served in a task holding
 /// `done`.
 async fn accept(
     listener: TcpListener,
     app: impl App,
+    limits: Limits,
     mut stop: watch::Receiver<()>,
     done: watch::Receiver<()>,
 ) {
@@ -143,15 +181,42 @@ async fn accept(
             },
             _ = stop.changed() => return,
         };
+        let Some(slot) = limits.slots.take() else {
+            tracing::warn!(
+                %peer,
+                max = limits.config.max_connections,
+                "refusing a connection: max_connections are open"
+            );
+            tokio::spawn(refuse(tcp));
+            continue;
+        };
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
-        let (app, stop, done) = (app.clone(), stop.clone(), done.clone());
+        let (app, config, stop, done) = (
+            app.clone(),
+            limits.config.clone(),
+            stop.clone(),
+            done.clone(),
+        );
         tokio::spawn(async move {
-            serve_connection(tcp, peer, app, stop).await;
+            serve_connection(tcp, peer, app, &config, slot, stop).await;
             drop(done);
         });
     }
+}
+
+/// Answers a connection past `max_connections` and closes it.
+async fn refuse(mut tcp: TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    const ANSWER: &[u8] =
+        b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+    // A client that does not read the answer does not hold the task either.
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = tcp.write_all(ANSWER).await;
+        let _ = tcp.shutdown().await;
+    })
+    .await;
 }
 
 /// Serves one connection, HTTP/1.1 or HTTP/2, until it ends or `stop` says to finish.
@@ -159,25 +224,43 @@ async fn serve_connection(
     tcp: TcpStream,
     peer: SocketAddr,
     app: impl App,
+    config: &HttpServerConfig,
+    slot: ConnectionSlot,
     mut stop: watch::Receiver<()>,
 ) {
     let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
+        req.extensions_mut().insert(slot.clone());
         app.clone().oneshot(req.map(axum::body::Body::new))
     });
+    // A client that sends nothing is held no longer than one that sends its headers slowly.
     let http2 = tokio::select! {
-        http2 = starts_with_http2_preface(&tcp) => http2,
+        http2 = tokio::time::timeout(config.headers_timeout, starts_with_http2_preface(&tcp)) => {
+            match http2 {
+                Ok(http2) => http2,
+                Err(_) => {
+                    tracing::debug!(%peer, "no request within headers_timeout");
+                    return;
+                }
+            }
+        }
         _ = stop.changed() => return,
     };
     let io = TokioIo::new(tcp);
+    let max_header_size = u32::try_from(config.max_header_size).unwrap_or(u32::MAX);
     let result = if http2 {
         let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .max_header_list_size(max_header_size)
             .serve_connection(io, service);
         until_done(conn, &mut stop, |c| c.graceful_shutdown()).await
     } else {
         // hyper is given the stream itself, so that an upgraded connection can be taken back
         // as one (see the module docs).
         let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.headers_timeout)
+            .max_header_size(config.max_header_size)
             .serve_connection(io, service)
             .with_upgrades();
         until_done(conn, &mut stop, |c| c.graceful_shutdown()).await
@@ -361,3 +444,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "serve_limits_tests.rs"]
+mod limits_tests;

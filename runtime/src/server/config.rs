@@ -1,7 +1,7 @@
 //! [`ServerConfig`]: the Socket.IO options, with the reference server's defaults.
 
 use crate::adapter::{AdapterFactory, MemoryAdapter};
-use crate::engineio::EngineIoConfig;
+use crate::engineio::{EngineIoConfig, HttpServerConfig};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +28,10 @@ pub struct ServerConfig {
     /// directory of the npm package `socket.io-client`. Off (`None`) by default; see
     /// [`serve_client`](Self::serve_client).
     pub serve_client: Option<std::path::PathBuf>,
+    /// The limits of the HTTP server that [`Server::serve`](crate::Server::serve) and
+    /// [`Server::serve_app`](crate::Server::serve_app) run (headers timeout and size, the most
+    /// connections at once). Unused by a server mounted in an app served otherwise.
+    pub http: HttpServerConfig,
     pub(crate) adapter: AdapterFactory,
 }
 
@@ -40,6 +44,7 @@ impl Default for ServerConfig {
             connection_state_recovery: None,
             max_attachments: crate::protocol::socketio::packet::MAX_ATTACHMENTS,
             serve_client: None,
+            http: HttpServerConfig::default(),
             adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
         }
     }
@@ -54,6 +59,7 @@ impl fmt::Debug for ServerConfig {
             .field("connection_state_recovery", &self.connection_state_recovery)
             .field("max_attachments", &self.max_attachments)
             .field("serve_client", &self.serve_client)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +112,11 @@ impl ServerConfig {
     /// ```
     pub fn serve_client(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
         self.serve_client = Some(dir.into());
+        self
+    }
+    /// Sets [`http`](Self::http).
+    pub fn http(mut self, limits: HttpServerConfig) -> Self {
+        self.http = limits;
         self
     }
     /// Sets [`max_attachments`](Self::max_attachments).

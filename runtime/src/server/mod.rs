@@ -275,7 +275,8 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
         app: impl crate::engineio::App,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        crate::engineio::serve(listeners, app, async move {
+        let limits = self.config().http.clone();
+        crate::engineio::serve_with(limits, listeners, app, async move {
             shutdown.await;
             self.close_and_flush().await;
         })

@@ -3,6 +3,7 @@
 //! frames every message itself.
 
 use super::ws::conn::{WsConfig, WsConn};
+use crate::engineio::ConnectionSlot;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
@@ -14,6 +15,8 @@ use tungstenite::handshake::derive_accept_key;
 pub(crate) struct WsUpgrade {
     key: HeaderValue,
     on_upgrade: OnUpgrade,
+    /// The connection's place under `max_connections`, kept while the WebSocket lasts.
+    slot: Option<ConnectionSlot>,
 }
 
 fn header_is(headers: &HeaderMap, name: header::HeaderName, value: &str) -> bool {
@@ -42,7 +45,12 @@ impl WsUpgrade {
         }
         let key = parts.headers.get(header::SEC_WEBSOCKET_KEY)?.clone();
         let on_upgrade = parts.extensions.remove::<OnUpgrade>()?;
-        Some(WsUpgrade { key, on_upgrade })
+        let slot = parts.extensions.get::<ConnectionSlot>().cloned();
+        Some(WsUpgrade {
+            key,
+            on_upgrade,
+            slot,
+        })
     }
 
     /// Answers `101 Switching Protocols` and runs `session` on the WebSocket once the
@@ -53,11 +61,11 @@ impl WsUpgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let accept = derive_accept_key(self.key.as_bytes());
-        let on_upgrade = self.on_upgrade;
+        let (on_upgrade, slot) = (self.on_upgrade, self.slot);
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
-                    session(WsConn::new(upgraded, config)).await;
+                    session(WsConn::new(upgraded, config, slot)).await;
                 }
                 Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
             }

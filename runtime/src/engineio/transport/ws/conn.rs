@@ -11,6 +11,7 @@
 use super::frame::{FrameBuf, OP_PONG};
 use super::io::{self as ws_io, ReadIo, WriteIo};
 use super::read::{Control, FrameParser, ReadError, WsMessage};
+use crate::engineio::ConnectionSlot;
 use crate::engineio::session::EngineSocket;
 use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
 use bytes::{Buf, BytesMut};
@@ -47,12 +48,13 @@ pub(crate) struct WsConn {
 }
 
 impl WsConn {
-    pub(crate) fn new(upgraded: Upgraded, config: WsConfig) -> Self {
+    pub(crate) fn new(upgraded: Upgraded, config: WsConfig, slot: Option<ConnectionSlot>) -> Self {
         let (read, write, early) = ws_io::split(upgraded);
         let control = Arc::new(ControlOut::default());
         WsConn {
             reader: WsReader {
                 io: read,
+                _slot: slot.clone(),
                 parser: FrameParser::new(config.max_message),
                 unparsed: !early.is_empty(),
                 // Copied: `early` is a slice of hyper's read buffer, which it would keep alive
@@ -67,6 +69,7 @@ impl WsConn {
             },
             writer: WsWriter {
                 io: write,
+                _slot: slot,
                 buf: FrameBuf::default(),
                 keep: config.write_buffer,
                 control,
@@ -114,6 +117,8 @@ impl ControlOut {
 /// The reading half.
 pub(crate) struct WsReader {
     io: ReadIo,
+    /// The connection's place under `max_connections`: freed once both halves are gone.
+    _slot: Option<ConnectionSlot>,
     parser: FrameParser,
     /// `partial` holds frames the client sent with its handshake, not parsed yet.
     unparsed: bool,
@@ -138,6 +143,7 @@ impl WsReader {
             partial,
             read_size,
             control,
+            _slot: _,
         } = self;
         let mut on_control = |c: Control| match c {
             Control::Pong(payload) => {
@@ -222,6 +228,7 @@ async fn write_all_frames(io: &mut WriteIo, frames: &FrameBuf) -> io::Result<()>
 /// The writing half: frames gathered in one buffer, written in one call.
 pub(crate) struct WsWriter {
     io: WriteIo,
+    _slot: Option<ConnectionSlot>,
     pub(crate) buf: FrameBuf,
     /// The buffer capacity kept between writes, and the size at which a long batch is written
     /// before it is complete (`websocket_write_buffer`).
