@@ -31,27 +31,46 @@ pub(crate) type ServerSideHandler = Arc<
     dyn Fn(Args, Option<crate::server_side_emit::ServerSideAck>) -> BoxFuture<()> + Send + Sync,
 >;
 
-/// Runs a handler's future as described in the module docs.
-pub(crate) fn run(mut fut: BoxFuture<()>, what: &'static str) {
+/// What a panic says: its message, when it has one.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// Runs a handler's future as described in the module docs; `on_panic` gets the message of
+/// a panic, to log it with what the handler was handling.
+pub(crate) fn run(mut fut: BoxFuture<()>, on_panic: impl FnOnce(&str) + Send + 'static) {
     let mut cx = Context::from_waker(Waker::noop());
     match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
         Ok(Poll::Ready(())) => {}
         // Spawning polls it again with a real waker, so nothing it waits for is missed.
         Ok(Poll::Pending) => {
             tokio::spawn(async move {
-                if AssertUnwindSafe(fut).catch_unwind().await.is_err() {
-                    tracing::error!("a {what} handler panicked");
+                if let Err(payload) = AssertUnwindSafe(fut).catch_unwind().await {
+                    on_panic(panic_message(&*payload));
                 }
             });
         }
-        Err(_) => tracing::error!("a {what} handler panicked"),
+        Err(payload) => on_panic(panic_message(&*payload)),
     }
 }
 
-/// Calls a synchronous hook, containing a panic.
-pub(crate) fn call(what: &'static str, f: impl FnOnce()) {
-    if std::panic::catch_unwind(AssertUnwindSafe(f)).is_err() {
-        tracing::error!("a {what} handler panicked");
+/// Calls a synchronous hook of `socket`, containing and logging a panic.
+pub(crate) fn call<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static>(
+    what: &'static str,
+    socket: &Socket<C, S, D>,
+    f: impl FnOnce(),
+) {
+    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        tracing::error!(
+            sid = %socket.id(),
+            nsp = socket.ns(),
+            panic = panic_message(&*payload),
+            "a {what} handler panicked"
+        );
     }
 }
 
@@ -81,5 +100,55 @@ mod tests {
         c.emit(r#"["boom-sync"]"#).await;
         c.emit(r#"["ping"]"#).await;
         assert_eq!(c.event().await, json!(["pong"]));
+    }
+
+    #[tokio::test]
+    async fn a_panic_goes_to_the_event_error_hook_with_the_event_and_its_arguments() {
+        let io = Server::new(quick_config());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        io.of("/")
+            .on_event_error(move |socket, error| {
+                let _ = tx.send((
+                    socket.id().to_string(),
+                    error.event().to_owned(),
+                    error.args().get::<i64>(0).ok(),
+                    error.panic_message().map(str::to_owned),
+                    error.to_string(),
+                ));
+            })
+            .on_connection(|socket: Socket| async move {
+                socket.on("now", |_, args, _| async move {
+                    let n: i64 = args.get(0).unwrap();
+                    panic!("bad number {n}");
+                });
+                socket.on("later", |_, _, _| async move {
+                    tokio::task::yield_now().await;
+                    panic!("after a wait");
+                });
+                socket.on("ping", |socket, _, _| async move {
+                    let _ = socket.emit("pong", &());
+                });
+            });
+        let mut a = TestClient::open(&io).await;
+        a.connect("/", json!({})).await;
+        let mut b = TestClient::open(&io).await;
+        b.connect("/", json!({})).await;
+        a.emit(r#"["now", 7]"#).await;
+        let (sid, event, arg, panic, text) = rx.recv().await.unwrap();
+        assert_eq!(io.sockets().iter().filter(|s| *s.id() == *sid).count(), 1);
+        assert_eq!((event.as_str(), arg), ("now", Some(7)));
+        assert_eq!(panic.as_deref(), Some("bad number 7"));
+        assert_eq!(text, "the handler of event \"now\" panicked: bad number 7");
+        a.emit(r#"["later"]"#).await;
+        let (_, event, _, panic, _) = rx.recv().await.unwrap();
+        assert_eq!(
+            (event.as_str(), panic.as_deref()),
+            ("later", Some("after a wait"))
+        );
+        // The socket and the one beside it go on.
+        a.emit(r#"["ping"]"#).await;
+        assert_eq!(a.event().await, json!(["pong"]));
+        b.emit(r#"["ping"]"#).await;
+        assert_eq!(b.event().await, json!(["pong"]));
     }
 }

@@ -107,9 +107,12 @@ pub(crate) fn dispatch(ns: &NamespaceInner, data: Args, ack: Option<ServerSideRe
         tracing::trace!(nsp = %ns.name, %event, "no handler for this server-side event");
         return;
     };
+    let nsp = ns.name.clone();
     crate::handler::run(
         handler(data.slice(1..), ack.map(ServerSideAck::new)),
-        "server-side event",
+        move |panic| {
+            tracing::error!(%nsp, %event, panic, "a server-side event handler panicked");
+        },
     );
 }
 

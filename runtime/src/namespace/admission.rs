@@ -84,8 +84,13 @@ impl NamespaceInner {
             .await
             {
                 Ok(r) => r,
-                Err(_) => {
-                    tracing::error!(nsp = %self.name, "a middleware panicked");
+                Err(payload) => {
+                    tracing::error!(
+                        sid = %socket.id(),
+                        nsp = %self.name,
+                        panic = handler::panic_message(&*payload),
+                        "a middleware panicked: the connection is refused"
+                    );
                     Err(MiddlewareError::new("middleware error"))
                 }
             };
@@ -147,7 +152,7 @@ impl NamespaceInner {
         }
         tracing::debug!(sid = %socket.id(), nsp = %self.name, "socket connected");
         for h in self.hooks.on_connection.read().expect("hooks lock").clone() {
-            handler::run(h(socket.clone()), "connection");
+            handler::run(h(socket.clone()), socket.on_panic("connection"));
         }
         socket.release_early_events();
     }

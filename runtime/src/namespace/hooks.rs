@@ -51,6 +51,8 @@ pub(crate) struct Hooks {
     pub(crate) middlewares: RwLock<Vec<Middleware>>,
     pub(crate) on_connection: RwLock<Vec<ConnectionHandler>>,
     event_error: RwLock<Option<EventErrorHook>>,
+    /// Whether `event_error` is set: read for every event, without the lock.
+    has_event_error: std::sync::atomic::AtomicBool,
     /// Handlers of the events other servers send (`serverSideEmit`), by event name.
     pub(crate) server_side: RwLock<std::collections::HashMap<String, ServerSideHandler>>,
 }
@@ -94,6 +96,13 @@ impl Hooks {
     ) {
         *self.event_error.write().expect("hooks lock") =
             Some(Arc::new(move |s: &Socket, e| hook(&s.cast(), e)));
+        self.has_event_error
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    pub(crate) fn has_event_error(&self) -> bool {
+        self.has_event_error
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     pub(crate) fn event_error(&self) -> Option<EventErrorHook> {

@@ -89,10 +89,16 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static>
         self
     }
 
-    /// Sets the hook called when a typed event arrives with arguments that do not match its
-    /// declared types. The event's handler is not called and the socket stays connected; a
-    /// client that asked for an acknowledgement gets one argument, `{"error": "<why>"}`.
-    /// Without a hook, the mismatch is only logged (`warn`).
+    /// Sets the hook called when an event cannot be handled:
+    /// - a typed event arrives with arguments that do not match its declared types: the
+    ///   handler is not called, and a client that asked for an acknowledgement gets one
+    ///   argument, `{"error": "<why>"}` (logged at `warn`);
+    /// - an event handler panics (sync or after an `await`): the panic is caught, logged at
+    ///   `error` with the socket, the namespace and the event, and the hook gets it with the
+    ///   arguments as received ([`EventError::panic_message`]); no acknowledgement is sent.
+    ///
+    /// The socket stays connected either way, and nothing else is affected. Without a hook,
+    /// both are only logged.
     pub fn on_event_error(
         &self,
         hook: impl Fn(&Socket<C, S, D>, &EventError) + Send + Sync + 'static,

@@ -122,7 +122,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static>
         self
     }
 
-    /// Sets the hook for typed events whose arguments do not match, for every matching
+    /// Sets the hook for events whose arguments do not match or whose handler panics, for every matching
     /// namespace (see [`Namespace::on_event_error`](crate::Namespace::on_event_error)).
     pub fn on_event_error(
         &self,

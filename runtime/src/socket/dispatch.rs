@@ -6,6 +6,7 @@ use crate::ack::AckSender;
 use crate::handler::{self, EventHandler};
 use crate::protocol::Str;
 use crate::protocol::socketio::Args;
+use crate::socket::EventError;
 use crate::typed::Untyped;
 use std::future::Future;
 use std::sync::Arc;
@@ -88,7 +89,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
     fn dispatch_event(&self, name: Str, args: Args, ack_id: Option<u64>) {
         let me: Socket = self.cast();
         for l in self.0.any.read().expect("any lock").clone() {
-            handler::call("on_any", || l(&me, &name, &args));
+            handler::call("on_any", &me, || l(&me, &name, &args));
         }
         let handler = self
             .0
@@ -102,7 +103,19 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
             return;
         };
         let ack = ack_id.map(|id| AckSender::new(me.clone(), id));
-        handler::run(handler(me, args, ack), "event");
+        let on_panic = {
+            // The arguments go to the handler: a copy is kept only for a hook to see.
+            let kept = self.0.ns.hooks.has_event_error().then(|| args.clone());
+            let (me, name) = (me.clone(), name.clone());
+            move |panic: &str| on_handler_panic(&me, name, kept.unwrap_or_default(), panic)
+        };
+        handler::run(handler(me, args, ack), on_panic);
+    }
+
+    /// What a connection or disconnection handler of this socket runs on a panic.
+    pub(crate) fn on_panic(&self, what: &'static str) -> impl FnOnce(&str) + Send + 'static {
+        let (sid, nsp) = (self.0.id.clone(), self.0.ns.name.clone());
+        move |panic| tracing::error!(%sid, %nsp, panic, "a {what} handler panicked")
     }
 
     /// An acknowledgement from the client.
@@ -131,5 +144,22 @@ impl<S: ?Sized + 'static, D: 'static> Socket<Untyped, S, D> {
     /// Removes the handler of `event`. (A typed socket has `socket.off().event_name()`.)
     pub fn off(&self, event: &str) {
         self.remove_handler(event)
+    }
+}
+
+/// An event handler that panicked: logged with the socket and the event, and given to the
+/// namespace's event-error hook. The socket goes on (its other handlers did nothing wrong); an
+/// acknowledgement the client asked for is not sent.
+fn on_handler_panic(socket: &Socket, event: Str, args: Args, panic: &str) {
+    tracing::error!(
+        sid = %socket.id(),
+        nsp = socket.ns(),
+        %event,
+        panic,
+        "an event handler panicked"
+    );
+    if let Some(hook) = socket.0.ns.hooks.event_error() {
+        let error = EventError::panicked(event, args, panic);
+        handler::call("on_event_error", socket, || hook(socket, &error));
     }
 }

@@ -74,7 +74,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         let args = encode::event_args(packet);
         let me = self.cast();
         for l in listeners {
-            handler::call("on_any_outgoing", || l(&me, event, &args));
+            handler::call("on_any_outgoing", &me, || l(&me, event, &args));
         }
     }
 

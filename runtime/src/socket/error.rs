@@ -1,5 +1,5 @@
-//! What can fail on a socket: an emit ([`EmitError`]), and an incoming typed event whose
-//! arguments do not decode ([`EventError`]).
+//! What can fail on a socket: an emit ([`EmitError`]), and an incoming event whose
+//! arguments do not decode or whose handler panics ([`EventError`]).
 
 use crate::protocol::Str;
 use crate::protocol::socketio::{Args, ArgsError};
@@ -20,18 +20,38 @@ pub enum EmitError {
     ReservedEvent(String),
 }
 
-/// An event whose arguments do not match the types its trait declares. The handler was not
-/// called; the socket stays connected.
+/// An event that could not be handled: its arguments do not match the types its trait
+/// declares (the handler was not called), or its handler panicked. The socket stays connected
+/// either way; the namespace's [`on_event_error`](crate::Namespace::on_event_error) hook gets
+/// it.
 #[derive(Debug)]
 pub struct EventError {
     event: Str,
     args: Args,
-    error: ArgsError,
+    cause: Cause,
+}
+
+#[derive(Debug)]
+enum Cause {
+    Arguments(ArgsError),
+    Panicked(String),
 }
 
 impl EventError {
     pub(crate) fn new(event: Str, args: Args, error: ArgsError) -> Self {
-        EventError { event, args, error }
+        EventError {
+            event,
+            args,
+            cause: Cause::Arguments(error),
+        }
+    }
+
+    pub(crate) fn panicked(event: Str, args: Args, message: &str) -> Self {
+        EventError {
+            event,
+            args,
+            cause: Cause::Panicked(message.to_owned()),
+        }
     }
 
     /// The event's name.
@@ -43,16 +63,35 @@ impl EventError {
     pub fn args(&self) -> &Args {
         &self.args
     }
+
+    /// The panic's message, when the handler panicked (`None` for arguments that did not
+    /// decode, whose error is the [`source`](std::error::Error::source)).
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.cause {
+            Cause::Panicked(message) => Some(message),
+            Cause::Arguments(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for EventError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid arguments for event \"{}\"", self.event)
+        match &self.cause {
+            Cause::Arguments(_) => write!(f, "invalid arguments for event \"{}\"", self.event),
+            Cause::Panicked(message) => write!(
+                f,
+                "the handler of event \"{}\" panicked: {message}",
+                self.event
+            ),
+        }
     }
 }
 
 impl std::error::Error for EventError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
+        match &self.cause {
+            Cause::Arguments(error) => Some(error),
+            Cause::Panicked(_) => None,
+        }
     }
 }

@@ -64,7 +64,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         }
         let me: Socket = self.cast();
         for hook in self.0.disconnecting.read().expect("hooks lock").clone() {
-            handler::call("disconnecting", || hook(&me, reason));
+            handler::call("disconnecting", &me, || hook(&me, reason));
         }
         if let Some(pid) = &self.0.pid
             && is_recoverable(reason)
@@ -78,7 +78,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         tracing::debug!(sid = %self.0.id, nsp = self.ns(), %reason, "socket disconnected");
         let handlers = std::mem::take(&mut *self.0.disconnect.write().expect("hooks lock"));
         for h in handlers {
-            handler::run(h(me.clone(), reason), "disconnect");
+            handler::run(h(me.clone(), reason), me.on_panic("disconnect"));
         }
         // The socket is gone: its handlers (and what they hold) can go too.
         self.0.handlers.write().expect("handlers lock").clear();

@@ -49,7 +49,7 @@ impl Socket {
             let _ = ack.send(&(serde_json::json!({ "error": detail }),));
         }
         if let Some(hook) = self.0.ns.hooks.event_error() {
-            handler::call("on_event_error", || hook(self, &error));
+            handler::call("on_event_error", self, || hook(self, &error));
         }
     }
 }
