@@ -72,7 +72,7 @@ pub use namespace::{MiddlewareError, Namespace};
 pub use protocol::socketio::{Args, Value};
 pub use protocol::{Sid, Str};
 pub use remote::RemoteSocket;
-pub use server::{DynamicNamespace, Server, ServerConfig};
+pub use server::{DynamicNamespace, Server, ServerConfig, ServerStats};
 pub use server_side_emit::{ServerSideAck, ServerSideEmit};
 pub use socket::{
     DataGuard, DisconnectReason, EmitError, EventError, Handshake, Socket, SocketId, SocketTimeout,

@@ -8,4 +8,5 @@ pub mod node;
 pub mod recovery_server;
 pub mod server;
 pub mod sio_server;
+pub mod soak_server;
 pub mod typed_server;

@@ -533,7 +533,7 @@ fn slow_readers(observed: &Arc<Observed>) -> Server {
 }
 
 /// The resident memory of this process, in bytes (0 where `/proc` does not say).
-fn resident_bytes() -> u64 {
+pub fn resident_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

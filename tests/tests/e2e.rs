@@ -9,7 +9,8 @@
 use socketry::ConnectionStateRecovery;
 use socketry_tests::server::TestServer;
 use socketry_tests::{
-    adapter_server, cluster_server, engine_server, node, recovery_server, sio_server, typed_server,
+    adapter_server, cluster_server, engine_server, node, recovery_server, sio_server, soak_server,
+    typed_server,
 };
 use std::time::Duration;
 
@@ -52,6 +53,18 @@ suites! {
     ];
     adapter: "adapter.test.mjs" within 120,
         vec![("SOCKETRY_URL", adapter_server::start().await)];
+}
+
+/// The churn soak: short here; `benches/soak.sh` sets `SOAK_CLIENTS` and `SOAK_WAVES` for the
+/// long one, and gets the time it needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = soak_server::start().await;
+    let long =
+        std::env::var_os("SOAK_CLIENTS").is_some() || std::env::var_os("SOAK_WAVES").is_some();
+    let limit = Duration::from_secs(if long { 4 * 3600 } else { 300 });
+    node::run("soak.test.mjs", &[("SOCKETRY_URL", server.url())], limit).await;
 }
 
 /// What the nodes of a mixed cluster share.

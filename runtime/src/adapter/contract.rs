@@ -2,7 +2,7 @@
 
 use super::{
     AckOutcome, AdapterError, BoxFuture, BroadcastOptions, LocalNamespace, PersistedSession,
-    RestoredSession, Room, SocketInfo,
+    RecoveryCounts, RestoredSession, Room, SocketInfo,
 };
 use crate::protocol::socketio::{Args, EncodedPacket};
 use crate::protocol::{SocketId, Str};
@@ -103,6 +103,12 @@ pub trait Adapter: Send + Sync + 'static {
     /// within a bound, before it stops.
     fn flush(&self) -> BoxFuture<()> {
         Box::pin(std::future::ready(()))
+    }
+    /// What this adapter keeps in this process for connection state recovery (an adapter
+    /// that keeps sessions elsewhere, in Redis say, counts none). For
+    /// [`Server::stats`](crate::Server::stats).
+    fn recovery_counts(&self) -> RecoveryCounts {
+        RecoveryCounts::default()
     }
     /// Keeps a session whose connection dropped, for connection state recovery. Called while
     /// the socket is still in its rooms.

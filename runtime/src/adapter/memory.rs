@@ -2,7 +2,7 @@
 
 use super::{
     AckOutcome, AckResponse, Adapter, BoxFuture, BroadcastOptions, LocalNamespace,
-    PersistedSession, RestoredSession, Room, SessionLog, SocketInfo,
+    PersistedSession, RecoveryCounts, RestoredSession, Room, SessionLog, SocketInfo,
 };
 use crate::protocol::socketio::EncodedPacket;
 use crate::protocol::{IdMap, IdSet, SocketId, Str};
@@ -294,6 +294,15 @@ impl Adapter for MemoryAdapter {
     fn disconnect_sockets(&self, opts: &BroadcastOptions, close: bool) {
         let targets = self.local_sockets(opts);
         self.nsp.disconnect(&targets, close);
+    }
+
+    fn recovery_counts(&self) -> RecoveryCounts {
+        self.log()
+            .map(|log| {
+                let (packets, sessions) = log.len();
+                RecoveryCounts { sessions, packets }
+            })
+            .unwrap_or_default()
     }
 
     fn persist_session(&self, session: PersistedSession) {

@@ -51,6 +51,6 @@ pub use options::{
 };
 pub use recovery::ConnectionStateRecovery;
 pub use rooms::IntoRooms;
-pub use session::{PersistedSession, RestoredSession};
+pub use session::{PersistedSession, RecoveryCounts, RestoredSession};
 pub use session_log::{Missed, SessionLog};
 pub use socket_info::{SessionData, SocketInfo};

@@ -38,3 +38,14 @@ pub struct RestoredSession {
     /// ([`Adapter::join_restored`](super::Adapter::join_restored)).
     pub resume_after: Str,
 }
+
+/// What an adapter keeps in this process for connection state recovery (see
+/// [`Adapter::recovery_counts`](super::Adapter::recovery_counts)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecoveryCounts {
+    /// Sessions of sockets that dropped, waiting for their client to come back.
+    pub sessions: usize,
+    /// Packets kept for those sessions to catch up on.
+    pub packets: usize,
+}

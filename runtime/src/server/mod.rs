@@ -5,12 +5,14 @@
 mod client_bundle;
 mod config;
 mod dynamic;
+mod stats;
 #[cfg(test)]
 mod tests;
 
 pub use config::ServerConfig;
 pub use dynamic::DynamicNamespace;
 use dynamic::{Matcher, Parent};
+pub use stats::ServerStats;
 
 use crate::adapter::{AdapterFactory, IntoRooms};
 use crate::broadcast::BroadcastOperator;

@@ -118,6 +118,11 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         move |panic| tracing::error!(%sid, %nsp, panic, "a {what} handler panicked")
     }
 
+    /// How many acknowledgements this socket's server waits for from the client.
+    pub(crate) fn pending_acks(&self) -> usize {
+        self.0.acks.lock().expect("acks lock").len()
+    }
+
     /// An acknowledgement from the client.
     pub(crate) fn on_ack(&self, id: u64, args: Args) {
         if let Some(tx) = self.0.acks.lock().expect("acks lock").remove(&id) {
