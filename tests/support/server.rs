@@ -42,6 +42,24 @@ impl TestServer {
         TestServer { addr, task }
     }
 
+    /// Serves `app` (holding `io`'s router) on `127.0.0.1:0` with [`socketry::Server::serve_app`]
+    /// until `shutdown` resolves, as an application would: then the server closes and stops,
+    /// and `stopped` runs.
+    pub async fn serve_app(
+        io: socketry::Server,
+        app: Router,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        stopped: impl FnOnce() + Send + 'static,
+    ) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            io.serve_app(listener, app, shutdown).await.unwrap();
+            stopped();
+        });
+        TestServer { addr, task }
+    }
+
     /// `http://127.0.0.1:port`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -1,27 +1,34 @@
-//! The server that `tests/node/soak.test.mjs` churns through: connection state recovery on
-//! (sessions kept 2 s), heartbeats of 1 s. Its events:
+//! The server that `tests/node/soak.test.mjs` churns through and `tests/node/shutdown.test.mjs`
+//! shuts down: connection state recovery on (sessions kept 2 s), heartbeats as given. Its
+//! events:
 //! - `join(room)`, acknowledged;
 //! - `burst(n, room?)`: `n` broadcasts `tick(i)`, to the room or to all, then acknowledged;
 //! - `ask`: the server emits `question` with an acknowledgement, which the client answers or
 //!   not (a pending acknowledgement to free when the socket goes), then acknowledged.
 //!
+//! - `storm(n, every)`: `n` broadcasts `storm(i)` to all, one every `every` milliseconds
+//!   (broadcasts in flight while the server shuts down), acknowledged at once.
+//!
 //! `GET /control/stats` gives [`socketry::Server::stats`] and the process's resident memory.
+//! `POST /control/shutdown` shuts the server down as `Server::serve_app` does on SIGTERM;
+//! The Rust test's output says how long the shutdown took.
 
 use crate::server::TestServer;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use socketry::engineio::EngineIoConfig;
 use socketry::{ConnectionStateRecovery, Server, ServerConfig, Socket};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// Starts the server on a port the OS picks.
-pub async fn start() -> TestServer {
+/// Starts the server on a port the OS picks, with this ping interval and ping timeout.
+pub async fn start(heartbeat: Duration) -> TestServer {
     let io = Server::new(
         ServerConfig::default()
             .engine(
                 EngineIoConfig::default()
-                    .ping_interval(Duration::from_secs(1))
-                    .ping_timeout(Duration::from_secs(1)),
+                    .ping_interval(heartbeat)
+                    .ping_timeout(heartbeat),
             )
             .connection_state_recovery(
                 ConnectionStateRecovery::default()
@@ -31,6 +38,7 @@ pub async fn start() -> TestServer {
     let io2 = io.clone();
     io.of("/").on_connection(move |socket: Socket| {
         let io = io2.clone();
+        let storm_io = io.clone();
         socket.on("join", |s, args, ack| async move {
             s.join(args.get::<String>(0).unwrap_or_default());
             if let Some(ack) = ack {
@@ -53,6 +61,21 @@ pub async fn start() -> TestServer {
                 }
             }
         });
+        socket.on("storm", move |_s, args, ack| {
+            let io = storm_io.clone();
+            async move {
+                let n: u64 = args.get(0).unwrap_or(0);
+                let every: u64 = args.get(1).unwrap_or(10);
+                if let Some(ack) = ack {
+                    let _ = ack.send(&n);
+                }
+                let mut tick = tokio::time::interval(Duration::from_millis(every.max(1)));
+                for i in 0..n {
+                    tick.tick().await;
+                    let _ = io.emit("storm", &i);
+                }
+            }
+        });
         socket.on("ask", |s, _args, ack| async move {
             // Not awaited to the end: the client may never answer, and the socket leaving
             // must free what waits for it.
@@ -67,7 +90,21 @@ pub async fn start() -> TestServer {
         async {}
     });
     let stats_io = io.clone();
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    let (signal, wait) = (shutdown.clone(), shutdown);
+    let since: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let (mark, read) = (since.clone(), since);
     let app = Router::new().merge(io.router()).route(
+        "/control/shutdown",
+        post(move || {
+            let signal = signal.clone();
+            async move {
+                signal.notify_one();
+                "shutting down"
+            }
+        }),
+    );
+    let app = app.route(
         "/control/stats",
         get(move || {
             let io = stats_io.clone();
@@ -87,5 +124,17 @@ pub async fn start() -> TestServer {
             }
         }),
     );
-    TestServer::serve(app).await
+    let shutdown = async move {
+        wait.notified().await;
+        *mark.lock().unwrap() = Some(Instant::now());
+    };
+    let stopped = move || {
+        if let Some(at) = *read.lock().unwrap() {
+            eprintln!(
+                "soak server: serve_app returned {:?} after the shutdown signal",
+                at.elapsed()
+            );
+        }
+    };
+    TestServer::serve_app(io, app, shutdown, stopped).await
 }

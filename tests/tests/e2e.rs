@@ -60,11 +60,28 @@ suites! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = soak_server::start().await;
     let long =
         std::env::var_os("SOAK_CLIENTS").is_some() || std::env::var_os("SOAK_WAVES").is_some();
+    // Short heartbeats find dropped connections quickly; the long soak's client process,
+    // running thousands of clients, answers pings too late for them.
+    let heartbeat = Duration::from_secs(if long { 10 } else { 1 });
+    let server = soak_server::start(heartbeat).await;
     let limit = Duration::from_secs(if long { 4 * 3600 } else { 300 });
     node::run("soak.test.mjs", &[("SOCKETRY_URL", server.url())], limit).await;
+}
+
+/// A graceful shutdown under load (`SHUTDOWN_CLIENTS` clients, 1000 by default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = soak_server::start(Duration::from_secs(20)).await;
+    let limit = Duration::from_secs(180);
+    node::run(
+        "shutdown.test.mjs",
+        &[("SOCKETRY_URL", server.url())],
+        limit,
+    )
+    .await;
 }
 
 /// What the nodes of a mixed cluster share.

@@ -17,6 +17,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 pub(crate) struct EngineShared {
     pub(crate) config: EngineIoConfig,
@@ -189,29 +190,48 @@ impl EngineIo {
         router
     }
 
-    /// Closes every session with reason `server shutting down` (long-polling clients get a
-    /// `close` packet, WebSocket clients a close frame) and refuses new handshakes.
+    /// Refuses new handshakes and closes every session with reason `server shutting down`,
+    /// in order: what is queued for a client goes out first, then its close (a `close` packet
+    /// to a long-polling client, in the answer to its next poll; a close frame on a WebSocket).
+    /// [`shutdown_within`](Self::shutdown_within) also waits for the clients to have it.
     pub fn shutdown(&self) {
         self.shared.shutting_down.store(true, Ordering::Release);
-        let sessions: Vec<_> = self
-            .shared
+        for socket in self.sessions() {
+            socket.close_as(CloseReason::ServerShuttingDown);
+        }
+    }
+
+    /// [`shutdown`](Self::shutdown), then waits until every session has ended, at most
+    /// `deadline`; the sessions still open then (a polling client that did not come back for
+    /// its close) end at once.
+    pub async fn shutdown_within(&self, deadline: Duration) {
+        self.shutdown();
+        let give_up = tokio::time::Instant::now() + deadline;
+        while self.session_count() > 0 && tokio::time::Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        for socket in self.sessions() {
+            socket.terminate(CloseReason::ServerShuttingDown);
+        }
+    }
+
+    fn sessions(&self) -> Vec<Arc<EngineSocket>> {
+        self.shared
             .sessions
             .read()
             .expect("sessions lock")
             .values()
             .cloned()
-            .collect();
-        for socket in sessions {
-            socket.terminate(CloseReason::ServerShuttingDown);
-        }
+            .collect()
     }
 
     /// Serves this server alone on `addr` until Ctrl-C, then shuts down gracefully.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        let deadline = super::HttpServerConfig::default().shutdown_timeout;
         super::serve::serve(listener, self.router(), async move {
             super::serve::shutdown_signal().await;
-            self.shutdown();
+            self.shutdown_within(deadline).await;
         })
         .await
     }

@@ -40,6 +40,9 @@ pub struct HttpServerConfig {
     /// they last. A connection past it is answered `503 Service Unavailable` and closed (Node's
     /// `maxConnections` closes it without an answer). Default 100 000.
     pub max_connections: usize,
+    /// How long a shutdown waits for the requests in progress to end before it drops their
+    /// connections (a client uploading slowly cannot hold the server up). Default 10 s.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for HttpServerConfig {
@@ -48,6 +51,7 @@ impl Default for HttpServerConfig {
             headers_timeout: Duration::from_secs(30),
             max_header_size: 16 * 1024,
             max_connections: 100_000,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -66,6 +70,11 @@ impl HttpServerConfig {
     /// Sets [`max_connections`](Self::max_connections).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
+        self
+    }
+    /// Sets [`shutdown_timeout`](Self::shutdown_timeout).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
         self
     }
 }

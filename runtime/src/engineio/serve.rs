@@ -68,7 +68,8 @@ impl<S> App for S where
 }
 
 /// Serves `app` on `listeners` until `shutdown` resolves, then waits for open HTTP requests to
-/// end (upgraded WebSocket connections are the sessions' own, and end with them).
+/// end, at most [`shutdown_timeout`](HttpServerConfig::shutdown_timeout) (upgraded WebSocket
+/// connections are the sessions' own, and end with them).
 ///
 /// `app` is any tower service an axum app is: a `Router` (yours, with
 /// [`Server::router`](crate::Server::router) merged into it), or a service with a layer stack
@@ -253,7 +254,10 @@ async fn serve_connection(
             .timer(TokioTimer::new())
             .max_header_list_size(max_header_size)
             .serve_connection(io, service);
-        until_done(conn, &mut stop, |c| c.graceful_shutdown()).await
+        until_done(conn, &mut stop, config.shutdown_timeout, |c| {
+            c.graceful_shutdown()
+        })
+        .await
     } else {
         // hyper is given the stream itself, so that an upgraded connection can be taken back
         // as one (see the module docs).
@@ -263,25 +267,34 @@ async fn serve_connection(
             .max_header_size(config.max_header_size)
             .serve_connection(io, service)
             .with_upgrades();
-        until_done(conn, &mut stop, |c| c.graceful_shutdown()).await
+        until_done(conn, &mut stop, config.shutdown_timeout, |c| {
+            c.graceful_shutdown()
+        })
+        .await
     };
-    if let Err(e) = result {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    match result {
+        Some(Ok(())) => {}
+        Some(Err(e)) => tracing::debug!(%peer, error = %e, "connection ended with an error"),
+        None => {
+            tracing::warn!(%peer, "request still in progress at the shutdown deadline: dropped")
+        }
     }
 }
 
-/// Runs `conn` to its end; once `stop` says so, it finishes what it serves and takes no more.
+/// Runs `conn` to its end; once `stop` says so, it finishes what it serves and takes no more,
+/// within `deadline` (`None`: dropped then).
 async fn until_done<C: Future>(
     conn: C,
     stop: &mut watch::Receiver<()>,
+    deadline: Duration,
     graceful_shutdown: impl FnOnce(std::pin::Pin<&mut C>),
-) -> C::Output {
+) -> Option<C::Output> {
     tokio::pin!(conn);
     tokio::select! {
-        r = conn.as_mut() => r,
+        r = conn.as_mut() => Some(r),
         _ = stop.changed() => {
             graceful_shutdown(conn.as_mut());
-            conn.await
+            tokio::time::timeout(deadline, conn).await.ok()
         }
     }
 }

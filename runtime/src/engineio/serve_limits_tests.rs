@@ -159,3 +159,31 @@ async fn connections_past_the_limit_get_503_and_a_websocket_holds_its_slot() {
     }
     drop(idle);
 }
+
+#[tokio::test]
+async fn a_shutdown_drops_requests_still_in_progress_at_its_deadline() {
+    let app = Router::new().route(
+        "/upload",
+        axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let limits = HttpServerConfig::default().shutdown_timeout(Duration::from_millis(300));
+    let server = tokio::spawn(serve_with(limits, listener, app, async move {
+        let _ = stopped.await;
+    }));
+    // An upload that announces 1000 bytes and sends 10.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n0123456789")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(3), server)
+        .await
+        .expect("serve ends at the deadline")
+        .unwrap()
+        .unwrap();
+    assert!(closed_within(&mut slow, Duration::from_secs(1)).await);
+}

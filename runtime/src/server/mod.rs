@@ -285,11 +285,16 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
         .await
     }
 
-    /// [`close`](Self::close), then waits (at most 5 s) until every namespace's adapter has
-    /// sent what it still had to: with a cluster adapter, the sessions of the clients just
-    /// closed, so that they recover on another node. `serve` and `serve_app` do this.
+    /// [`close`](Self::close), then waits until every client has its close (at most
+    /// [`shutdown_timeout`](crate::HttpServerConfig::shutdown_timeout) of
+    /// [`ServerConfig::http`]; a long-polling client collects it with its next poll, so the
+    /// HTTP server must still be serving), then (at most 5 s) until every namespace's adapter
+    /// has sent what it still had to: with a cluster adapter, the sessions of the clients just
+    /// closed, so that they recover on another node. `serve` and `serve_app` do this before
+    /// they stop serving.
     pub async fn close_and_flush(&self) {
-        self.close();
+        let deadline = self.0.config.http.shutdown_timeout;
+        self.0.engine.shutdown_within(deadline).await;
         let adapters: Vec<_> = self
             .0
             .namespaces
@@ -307,7 +312,10 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
         }
     }
 
-    /// Closes every connection (reason `server shutting down`) and refuses new ones.
+    /// Refuses new connections and closes every one open, with reason `server shutting
+    /// down`: what is queued for each client is delivered first, then its close. Sockets
+    /// leave as their client gets it ([`close_and_flush`](Self::close_and_flush) waits for
+    /// that).
     pub fn close(&self) {
         self.0.engine.shutdown();
     }

@@ -69,6 +69,8 @@ pub struct EngineSocket {
     pub(crate) probed: Notify,
     closed: CancellationToken,
     close_reason: OnceLock<CloseReason>,
+    /// The reason a server-side close ends the session with, once the client has it.
+    closing_reason: OnceLock<CloseReason>,
     engine: Weak<EngineShared>,
     /// What the handler keeps for this session ([`set_state`](Self::set_state)).
     handler_state: RwLock<Option<Arc<dyn Any + Send + Sync>>>,
@@ -114,6 +116,7 @@ impl EngineSocket {
             probed: Notify::new(),
             closed: CancellationToken::new(),
             close_reason: OnceLock::new(),
+            closing_reason: OnceLock::new(),
             engine,
             handler_state: RwLock::new(None),
         })
@@ -222,11 +225,17 @@ impl EngineSocket {
     /// Closes the session from the server: the messages already queued are delivered first,
     /// then the client is told to close (reason `forced close`).
     pub fn close(self: &Arc<Self>) {
+        self.close_as(CloseReason::ForcedClose);
+    }
+
+    /// [`close`](Self::close), ending the session with `reason` once the client has the close.
+    pub(crate) fn close_as(self: &Arc<Self>, reason: CloseReason) {
         if self.is_terminated() || self.closing.swap(true, Ordering::AcqRel) {
             return;
         }
+        let _ = self.closing_reason.set(reason);
         if self.queue.push_last(Packet::Close).is_err() {
-            self.terminate(CloseReason::ForcedClose);
+            self.terminate(reason);
             return;
         }
         // A polling client collects the close on its next GET; one that never comes back is let
@@ -238,10 +247,19 @@ impl EngineSocket {
         let socket = self.clone();
         tokio::spawn(async move {
             tokio::select! {
-                _ = tokio::time::sleep(timeout) => socket.terminate(CloseReason::ForcedClose),
+                _ = tokio::time::sleep(timeout) => socket.terminate(reason),
                 _ = socket.closed.cancelled() => {}
             }
         });
+    }
+
+    /// The reason of the server's close in progress: the session ends with it once the
+    /// client has the close.
+    pub(crate) fn closing_reason(&self) -> CloseReason {
+        self.closing_reason
+            .get()
+            .copied()
+            .unwrap_or(CloseReason::ForcedClose)
     }
 
     /// Ends the session now, with `reason`. The first call wins; the handler hears of it once.

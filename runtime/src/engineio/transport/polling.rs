@@ -84,7 +84,7 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
     guard.disarm();
     // The queue ended with the server's close: the client has it now.
     if packets.last() == Some(&Packet::Close) {
-        socket.terminate(CloseReason::ForcedClose);
+        socket.terminate(socket.closing_reason());
     }
     payload_response(socket, &packets)
 }

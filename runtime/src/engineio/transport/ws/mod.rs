@@ -189,7 +189,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
     // A close the last poll could not carry (it had packets before it) goes out now. Only a
     // poll sets it, and none runs any more: this writer holds the queue.
     if socket.close_pending.swap(false, Ordering::AcqRel) {
-        socket.terminate(CloseReason::ForcedClose);
+        socket.terminate(socket.closing_reason());
     }
     'session: loop {
         // Everything queued at once: a socket receiving broadcasts faster than it reads them
@@ -231,7 +231,7 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
         }
         if last {
             // The server's close: WebSocket clients get a close frame, not a `1` packet.
-            socket.terminate(CloseReason::ForcedClose);
+            socket.terminate(socket.closing_reason());
             break;
         }
     }
