@@ -64,6 +64,10 @@ pub mod typescript;
 #[path = "private.rs"]
 pub mod __private;
 
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
+
 pub use ack::{AckError, AckFuture, AckSender, BroadcastAckFuture, BroadcastAcks};
 pub use adapter::ConnectionStateRecovery;
 pub use broadcast::BroadcastOperator;

@@ -32,3 +32,5 @@ pub use http_server::HttpServerConfig;
 pub use request::RequestInfo;
 pub use serve::{App, Listeners, serve, serve_with, shutdown_signal};
 pub use session::EngineSocket;
+/// For the fuzz targets' checks (`crate::__fuzz`).
+pub(crate) use transport::ws::read::FrameParser;

@@ -3,7 +3,7 @@
 pub(crate) mod conn;
 mod frame;
 mod io;
-mod read;
+pub(crate) mod read;
 
 use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
