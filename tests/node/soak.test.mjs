@@ -21,7 +21,7 @@ after(() => open.forEach((s) => s.disconnect()));
 const stats = async () => (await fetch(`${URL_BASE}/control/stats`)).json();
 
 /** Waits until `ok(stats)` holds; gives the stats then. */
-async function until(what, ok, ms = 60000) {
+async function until(what, ok, ms = 120000) {
   const deadline = Date.now() + ms;
   let last;
   while (Date.now() < deadline) {

@@ -1,5 +1,5 @@
 //! The server that `tests/node/soak.test.mjs` churns through and `tests/node/shutdown.test.mjs`
-//! shuts down: connection state recovery on (sessions kept 2 s), heartbeats as given. Its
+//! shuts down: connection state recovery on, heartbeats and recovery window as given. Its
 //! events:
 //! - `join(room)`, acknowledged;
 //! - `burst(n, room?)`: `n` broadcasts `tick(i)`, to the room or to all, then acknowledged;
@@ -21,8 +21,9 @@ use socketry::{ConnectionStateRecovery, Server, ServerConfig, Socket};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Starts the server on a port the OS picks, with this ping interval and ping timeout.
-pub async fn start(heartbeat: Duration) -> TestServer {
+/// Starts the server on a port the OS picks, with this ping interval and ping timeout, and
+/// recovery sessions kept for `window`.
+pub async fn start(heartbeat: Duration, window: Duration) -> TestServer {
     let io = Server::new(
         ServerConfig::default()
             .engine(
@@ -31,8 +32,7 @@ pub async fn start(heartbeat: Duration) -> TestServer {
                     .ping_timeout(heartbeat),
             )
             .connection_state_recovery(
-                ConnectionStateRecovery::default()
-                    .max_disconnection_duration(Duration::from_secs(2)),
+                ConnectionStateRecovery::default().max_disconnection_duration(window),
             ),
     );
     let io2 = io.clone();

@@ -62,10 +62,11 @@ async fn soak() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let long =
         std::env::var_os("SOAK_CLIENTS").is_some() || std::env::var_os("SOAK_WAVES").is_some();
-    // Short heartbeats find dropped connections quickly; the long soak's client process,
-    // running thousands of clients, answers pings too late for them.
-    let heartbeat = Duration::from_secs(if long { 10 } else { 1 });
-    let server = soak_server::start(heartbeat).await;
+    // Short heartbeats and recovery windows make each wave quick; the long soak's client
+    // process, running thousands of clients, answers pings and reconnects too late for them.
+    let (heartbeat, window) = if long { (10, 30) } else { (1, 2) };
+    let (heartbeat, window) = (Duration::from_secs(heartbeat), Duration::from_secs(window));
+    let server = soak_server::start(heartbeat, window).await;
     let limit = Duration::from_secs(if long { 4 * 3600 } else { 300 });
     node::run("soak.test.mjs", &[("SOCKETRY_URL", server.url())], limit).await;
 }
@@ -74,7 +75,7 @@ async fn soak() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = soak_server::start(Duration::from_secs(20)).await;
+    let server = soak_server::start(Duration::from_secs(20), Duration::from_secs(2)).await;
     let limit = Duration::from_secs(180);
     node::run(
         "shutdown.test.mjs",
