@@ -12,4 +12,4 @@ npm ci --prefix tests --no-audit --no-fund --silent
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 export SOAK_CLIENTS="${SOAK_CLIENTS:-10000}" SOAK_WAVES="${SOAK_WAVES:-6}"
 cargo test --release -p socketry-tests --test e2e soak -- --exact --nocapture 2>&1 \
-  | grep -E "^# wave|✔|✖|test result|Error|assert" 
+  | grep -E "wave [0-9]+:|✔|✖|test result|Error|assert"
