@@ -253,11 +253,12 @@ pub mod v3 {
                     out.push(Err(DecodeError::Empty));
                     return out;
                 }
-                len = len * 10 + usize::from(body[i]);
+                // Twenty digits overflow: checked, as a length past the body is refused below.
+                len = len.saturating_mul(10).saturating_add(usize::from(body[i]));
                 i += 1;
             }
             let start = i + 1;
-            let end = start + len;
+            let end = start.saturating_add(len);
             if i >= body.len() || end > body.len() {
                 out.push(Err(DecodeError::Empty));
                 return out;
@@ -322,6 +323,18 @@ pub mod v3 {
             );
             let long = msg(&"x".repeat(11));
             assert_eq!(&encode_binary(&[long])[..4], &[0, 1, 2, 255]);
+        }
+
+        #[test]
+        fn a_binary_length_of_twenty_nines_is_refused_without_overflow() {
+            // Found by the polling_payload fuzz target.
+            let mut body = vec![1u8];
+            body.extend([9u8; 20]);
+            body.extend([255, 4, 1]);
+            assert_eq!(
+                decode_binary(Bytes::from(body)),
+                vec![Err(DecodeError::Empty)]
+            );
         }
 
         #[test]
