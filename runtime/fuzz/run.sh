@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (cargo-fuzz, libFuzzer, nightly) for RUNS executions each (10 million
+# Runs every fuzz target (cargo-fuzz, libFuzzer, nightly; optimized, with overflow checks and
+# debug assertions on) for RUNS executions each (10 million
 # by default), starting from the corpus in runtime/fuzz/corpus/, then merges into that corpus
 # the inputs that reached new code, so that the test command replays them
 # (runtime/tests/fuzz_corpus.rs). A crash stops the run and leaves its input under
@@ -18,8 +19,8 @@ for t in "${targets[@]}"; do
   corpus="fuzz/corpus/$t"
   mkdir -p "$corpus" "$work/$t"
   echo "== $t: $RUNS runs"
-  cargo +nightly fuzz run -O "$t" "$work/$t" "$corpus" -- -runs="$RUNS" -max_len=4096 -print_final_stats=1 2>&1 \
+  cargo +nightly fuzz run -O -a "$t" "$work/$t" "$corpus" -- -runs="$RUNS" -max_len=4096 -print_final_stats=1 2>&1 \
     | grep -E "^Done|stat::number_of_executed_units|stat::peak_rss|ERROR|panicked" || true
   test -z "$(ls -A "fuzz/artifacts/$t" 2>/dev/null)" || { echo "$t: crash, see fuzz/artifacts/$t"; exit 1; }
-  cargo +nightly fuzz run -O "$t" -- -merge=1 "$PWD/$corpus" "$work/$t" > /dev/null 2>&1
+  cargo +nightly fuzz run -O -a "$t" -- -merge=1 "$PWD/$corpus" "$work/$t" > /dev/null 2>&1
 done
