@@ -5,7 +5,7 @@ use crate::engineio::{
     CloseReason, EngineHandler, EngineSocket, Message, ProtocolVersion, SendError,
 };
 use crate::protocol::Str;
-use crate::protocol::socketio::packet::{Packet, PacketType, ParseError, Payload};
+use crate::protocol::socketio::packet::{DecodeLimits, Packet, PacketType, ParseError, Payload};
 use crate::protocol::socketio::{Args, EncodedPacket, binary};
 use crate::server::ServerInner;
 use crate::socket::{DisconnectReason, Socket};
@@ -30,14 +30,14 @@ pub(crate) struct Client {
     /// The `connect_timeout` timer, stopped once a namespace is joined (as the reference clears
     /// it) rather than left to hold a task and a timer for the rest of its delay.
     connect_timer: Mutex<Option<tokio::task::AbortHandle>>,
-    max_attachments: usize,
+    limits: DecodeLimits,
 }
 
 impl Client {
     pub(crate) fn new(
         engine: Arc<EngineSocket>,
         server: Weak<ServerInner>,
-        max_attachments: usize,
+        limits: DecodeLimits,
     ) -> Arc<Self> {
         Arc::new(Client {
             engine,
@@ -46,7 +46,7 @@ impl Client {
             partial: Mutex::default(),
             server,
             connect_timer: Mutex::default(),
-            max_attachments,
+            limits,
         })
     }
 
@@ -99,7 +99,7 @@ impl Client {
         if self.partial.lock().expect("partial lock").is_some() {
             return self.on_parse_error(ParseError::UnexpectedText);
         }
-        let packet = match Packet::decode_with(text, self.max_attachments) {
+        let packet = match Packet::decode_with(text, self.limits) {
             Ok(p) => p,
             Err(e) => return self.on_parse_error(e),
         };
@@ -324,7 +324,7 @@ impl EngineHandler for Bridge {
         let client = Client::new(
             socket.clone(),
             self.0.clone(),
-            server.config.max_attachments,
+            server.config.decode_limits(),
         );
         socket.set_state(client.clone());
         if socket.protocol() == ProtocolVersion::V3 {

@@ -13,8 +13,13 @@ use crate::protocol::{Str, msgpack};
 use bytes::{Bytes, BytesMut};
 use std::time::{Duration, Instant};
 
-/// The most attachments a packet may announce, as the server's default.
-const MAX_ATTACHMENTS: usize = 10;
+/// What a packet may hold: the server's defaults, with fewer arguments, so that inputs reach
+/// that limit too.
+const LIMITS: sio::DecodeLimits = sio::DecodeLimits {
+    attachments: sio::MAX_ATTACHMENTS,
+    depth: sio::MAX_DEPTH,
+    arguments: 16,
+};
 
 fn text_of(out: BytesMut) -> Str {
     Str::from(String::from_utf8(out.to_vec()).expect("an encoded packet is UTF-8"))
@@ -89,10 +94,10 @@ pub fn socketio_packet(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(packet) = SioPacket::decode_with(Str::from(text), MAX_ATTACHMENTS) else {
+    let Ok(packet) = SioPacket::decode_with(Str::from(text), LIMITS) else {
         return;
     };
-    assert!(packet.attachments <= MAX_ATTACHMENTS);
+    assert!(packet.attachments <= LIMITS.attachments);
     let json = |args: &sio::RawArgs, first: Option<String>| {
         let all: Vec<String> = first
             .into_iter()
@@ -116,7 +121,7 @@ pub fn socketio_packet(data: &[u8]) {
         data.as_deref(),
         packet.attachments,
     );
-    let decoded = SioPacket::decode_with(again.clone(), MAX_ATTACHMENTS)
+    let decoded = SioPacket::decode_with(again.clone(), LIMITS)
         .unwrap_or_else(|e| panic!("{text:?} re-encoded as {again:?}: {e}"));
     assert_eq!(
         meaning(&decoded),

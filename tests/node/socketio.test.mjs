@@ -389,6 +389,8 @@ describe("disconnection", () => {
     ["a binary ack announcing 0 attachments", ['460-1["x"]']],
     ["an attachment count that is not a number", ['45x-["echo",{"_placeholder":true,"num":0}]']],
     ["more attachments than max_attachments (10)", ['4511-["echo"]']],
+    ["more arguments than max_arguments (1024)", [`42["echo"${",0".repeat(1025)}]`]],
+    ["an ack with more arguments than max_arguments", [`431[${"0,".repeat(1024)}0]`]],
   ]) {
     it(`parse error on ${what}`, T, async () => {
       const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);
@@ -400,6 +402,17 @@ describe("disconnection", () => {
       assert.equal(await serverReason(id), "parse error");
     });
   }
+
+  it("takes max_arguments (1024) arguments and JSON max_json_depth (128) deep", T, async () => {
+    const good = await connect();
+    const args = Array.from({ length: 1024 }, (_, i) => i);
+    // The "ack" handler answers with the arguments it got.
+    assert.deepEqual(await emitAck(good, "ack", ...args), 0);
+    let deep = 1;
+    for (let i = 0; i < 127; i++) deep = [deep]; // 128 deep with the array of arguments
+    assert.deepEqual(await emitAck(good, "ack", deep), deep);
+    good.disconnect();
+  });
 
   it("closes a connection that joins no namespace within connect_timeout", T, async () => {
     const ws = rawWebSocket(`${WS_BASE}/socket.io/?EIO=4&transport=websocket`);

@@ -13,7 +13,7 @@ use crate::protocol::{OrderedIdMap, SocketId, Str};
 use crate::server::ServerInner;
 use crate::socket::Socket;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
@@ -37,10 +37,45 @@ pub(crate) struct NamespaceInner {
     pub(crate) hooks: Arc<Hooks>,
     ack_ids: AtomicU64,
     pub(crate) server: Weak<ServerInner>,
+    /// Made by a dynamic namespace for a client (see [`ServerInner::connect`]), so removed
+    /// when empty if the server cleans up child namespaces.
+    pub(crate) child: bool,
+    /// `CONNECT`s being handled here (see [`Joining`]): a namespace with any is not empty.
+    joining: AtomicUsize,
+}
+
+/// A `CONNECT` being handled by a namespace, counted from when it was found in the server's
+/// map (under its lock) until it is done, so that a child namespace is not removed under a
+/// client joining it.
+pub(crate) struct Joining(Arc<NamespaceInner>);
+
+impl Joining {
+    /// Counts a `CONNECT` to `ns`; call with the server's namespaces lock held.
+    pub(crate) fn new(ns: &Arc<NamespaceInner>) -> Self {
+        ns.joining.fetch_add(1, Ordering::AcqRel);
+        Joining(ns.clone())
+    }
+
+    pub(crate) async fn connect(self, client: Arc<Client>, auth: serde_json::Value) {
+        self.0.clone().connect(client, auth).await;
+    }
+}
+
+impl Drop for Joining {
+    fn drop(&mut self) {
+        if self.0.joining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.cleanup_if_empty();
+        }
+    }
 }
 
 impl NamespaceInner {
-    pub(crate) fn new(name: Str, hooks: Arc<Hooks>, server: &Arc<ServerInner>) -> Arc<Self> {
+    pub(crate) fn new(
+        name: Str,
+        hooks: Arc<Hooks>,
+        server: &Arc<ServerInner>,
+        child: bool,
+    ) -> Arc<Self> {
         let ns = Arc::new(NamespaceInner {
             name,
             sockets: RwLock::default(),
@@ -48,6 +83,8 @@ impl NamespaceInner {
             hooks,
             ack_ids: AtomicU64::new(0),
             server: Arc::downgrade(server),
+            child,
+            joining: AtomicUsize::new(0),
         });
         let adapter = (server.adapter)(ns.clone());
         let _ = ns.adapter.set(adapter);
@@ -97,10 +134,54 @@ impl NamespaceInner {
 
     pub(crate) fn remove(&self, socket: &Socket) {
         self.adapter().del_all(&socket.id());
-        self.sockets
-            .write()
-            .expect("sockets lock")
-            .swap_remove(&socket.id());
+        let empty = {
+            let mut sockets = self.sockets.write().expect("sockets lock");
+            sockets.swap_remove(&socket.id());
+            sockets.is_empty()
+        };
+        if empty {
+            self.cleanup_if_empty();
+        }
+    }
+
+    /// Whether nothing is here: no socket, no client joining, no session kept for recovery.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.joining.load(Ordering::Acquire) == 0
+            && self.sockets.read().expect("sockets lock").is_empty()
+            && self.adapter().recovery_counts().sessions == 0
+    }
+
+    /// A child namespace left empty goes, when the server cleans them up. One that still
+    /// keeps sessions for recovery is looked at again once they have expired.
+    fn cleanup_if_empty(&self) {
+        if !self.child {
+            return;
+        }
+        let Some(server) = self.server.upgrade() else {
+            return;
+        };
+        if !server.config.cleanup_empty_child_namespaces {
+            return;
+        }
+        if self.adapter().recovery_counts().sessions > 0 {
+            let later = server
+                .config
+                .connection_state_recovery
+                .as_ref()
+                .map_or(Duration::ZERO, |r| r.max_disconnection_duration);
+            let name = self.name.clone();
+            let weak = Arc::downgrade(&server);
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    tokio::time::sleep(later + Duration::from_secs(1)).await;
+                    if let Some(server) = weak.upgrade() {
+                        server.remove_child_if_empty(&name);
+                    }
+                });
+            }
+            return;
+        }
+        server.remove_child_if_empty(&self.name);
     }
 }
 

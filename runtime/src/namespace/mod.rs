@@ -12,7 +12,7 @@ mod tests;
 
 pub(crate) use hooks::Hooks;
 pub use hooks::MiddlewareError;
-pub(crate) use inner::{Identity, NamespaceInner};
+pub(crate) use inner::{Identity, Joining, NamespaceInner};
 
 use crate::adapter::{Adapter, IntoRooms, Room};
 use crate::broadcast::BroadcastOperator;

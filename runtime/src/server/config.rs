@@ -2,6 +2,7 @@
 
 use crate::adapter::{AdapterFactory, MemoryAdapter};
 use crate::engineio::{EngineIoConfig, HttpServerConfig};
+use crate::protocol::socketio::packet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,25 @@ pub struct ServerConfig {
     /// more closes its connection as invalid. Default 10 (the reference parser's
     /// `maxAttachments`).
     pub max_attachments: usize,
+    /// The most arguments an event (its name not counted) or an acknowledgement from a client
+    /// may carry; a packet with more closes its connection as invalid. The reference has no
+    /// such limit (only the payload size bounds it). Default 1024.
+    pub max_arguments: usize,
+    /// The deepest nesting of arrays and objects in a packet from a client (the outer array
+    /// of arguments counts); a packet nested deeper closes its connection as invalid, before
+    /// its arguments are parsed. Default 128 (serde_json's own recursion limit).
+    pub max_json_depth: usize,
+    /// The most namespaces [dynamic namespaces](crate::Server::dynamic_namespace) may create
+    /// (each made when a client first joins a name that matches, and kept until
+    /// [`cleanup_empty_child_namespaces`](Self::cleanup_empty_child_namespaces) removes it):
+    /// past it, a client joining a new name is refused with `Invalid namespace`, as for a
+    /// name nothing matches. Namespaces created by [`Server::of`](crate::Server::of) are not
+    /// counted. Default 10 000.
+    pub max_child_namespaces: usize,
+    /// Whether a namespace made by a dynamic namespace is removed once its last socket
+    /// leaves (with its adapter), as the reference's `cleanupEmptyChildNamespaces`. Off by
+    /// default, as in the reference.
+    pub cleanup_empty_child_namespaces: bool,
     /// Where the browser client is served from (`serveClient` in the reference): the `dist/`
     /// directory of the npm package `socket.io-client`. Off (`None`) by default; see
     /// [`serve_client`](Self::serve_client).
@@ -42,7 +62,11 @@ impl Default for ServerConfig {
             connect_timeout: Duration::from_secs(45),
             ack_timeout: Duration::from_secs(5),
             connection_state_recovery: None,
-            max_attachments: crate::protocol::socketio::packet::MAX_ATTACHMENTS,
+            max_attachments: packet::MAX_ATTACHMENTS,
+            max_arguments: packet::MAX_ARGUMENTS,
+            max_json_depth: packet::MAX_DEPTH,
+            max_child_namespaces: 10_000,
+            cleanup_empty_child_namespaces: false,
             serve_client: None,
             http: HttpServerConfig::default(),
             adapter: Arc::new(|nsp| Arc::new(MemoryAdapter::new(nsp))),
@@ -58,6 +82,13 @@ impl fmt::Debug for ServerConfig {
             .field("ack_timeout", &self.ack_timeout)
             .field("connection_state_recovery", &self.connection_state_recovery)
             .field("max_attachments", &self.max_attachments)
+            .field("max_arguments", &self.max_arguments)
+            .field("max_json_depth", &self.max_json_depth)
+            .field("max_child_namespaces", &self.max_child_namespaces)
+            .field(
+                "cleanup_empty_child_namespaces",
+                &self.cleanup_empty_child_namespaces,
+            )
             .field("serve_client", &self.serve_client)
             .field("http", &self.http)
             .finish_non_exhaustive()
@@ -123,6 +154,42 @@ impl ServerConfig {
     pub fn max_attachments(mut self, n: usize) -> Self {
         self.max_attachments = n;
         self
+    }
+    /// Sets [`max_arguments`](Self::max_arguments).
+    pub fn max_arguments(mut self, n: usize) -> Self {
+        self.max_arguments = n;
+        self
+    }
+    /// Sets [`max_json_depth`](Self::max_json_depth).
+    pub fn max_json_depth(mut self, depth: usize) -> Self {
+        self.max_json_depth = depth;
+        self
+    }
+    /// Sets [`max_child_namespaces`](Self::max_child_namespaces).
+    pub fn max_child_namespaces(mut self, n: usize) -> Self {
+        self.max_child_namespaces = n;
+        self
+    }
+    /// Sets [`cleanup_empty_child_namespaces`](Self::cleanup_empty_child_namespaces).
+    ///
+    /// ```
+    /// use socketry::{Server, ServerConfig};
+    ///
+    /// // One namespace per workspace, gone when its last member leaves.
+    /// let io = Server::new(ServerConfig::default().cleanup_empty_child_namespaces(true));
+    /// io.dynamic_namespace(regex::Regex::new(r"^/workspace-\d+$").unwrap());
+    /// ```
+    pub fn cleanup_empty_child_namespaces(mut self, on: bool) -> Self {
+        self.cleanup_empty_child_namespaces = on;
+        self
+    }
+    /// What a packet from a client may hold.
+    pub(crate) fn decode_limits(&self) -> packet::DecodeLimits {
+        packet::DecodeLimits {
+            attachments: self.max_attachments,
+            depth: self.max_json_depth,
+            arguments: self.max_arguments,
+        }
     }
     /// Sets [`connect_timeout`](Self::connect_timeout).
     pub fn connect_timeout(mut self, d: Duration) -> Self {

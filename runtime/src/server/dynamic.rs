@@ -5,7 +5,7 @@
 use super::ServerInner;
 use crate::client::Client;
 use crate::handler::BoxFuture;
-use crate::namespace::{Hooks, MiddlewareError, NamespaceInner};
+use crate::namespace::{Hooks, Joining, MiddlewareError, NamespaceInner};
 use crate::protocol::Str;
 use crate::protocol::socketio::{encode, packet::PacketType};
 use crate::socket::Socket;
@@ -14,6 +14,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 type Predicate = Arc<dyn Fn(&str, &serde_json::Value) -> BoxFuture<bool> + Send + Sync>;
 
@@ -42,34 +43,70 @@ impl ServerInner {
             .read()
             .expect("namespaces lock")
             .get(&nsp)
-            .cloned();
-        if let Some(ns) = existing {
-            return ns.connect(client, auth).await;
+            .map(Joining::new);
+        if let Some(joining) = existing {
+            return joining.connect(client, auth).await;
         }
         let parents = self.parents.read().expect("parents lock").clone();
+        let mut refusal = "unknown namespace";
         for parent in parents {
             let matched = match &parent.matcher {
                 Matcher::Regex(re) => re.is_match(&nsp),
                 Matcher::Predicate(p) => p(&nsp, &auth).await,
             };
-            if matched {
-                let ns = self
-                    .namespaces
-                    .write()
-                    .expect("namespaces lock")
-                    .entry(nsp.clone())
-                    .or_insert_with(|| {
-                        NamespaceInner::new(nsp.clone(), parent.hooks.clone(), &self)
-                    })
-                    .clone();
-                return ns.connect(client, auth).await;
+            if !matched {
+                continue;
             }
+            let joining = {
+                let mut namespaces = self.namespaces.write().expect("namespaces lock");
+                let children = self.children.load(Ordering::Acquire);
+                match namespaces.get(&nsp) {
+                    Some(ns) => Some(Joining::new(ns)),
+                    None if children >= self.config.max_child_namespaces => None,
+                    None => {
+                        let ns = NamespaceInner::new(nsp.clone(), parent.hooks.clone(), &self, true);
+                        self.children.store(children + 1, Ordering::Release);
+                        let joining = Joining::new(&ns);
+                        namespaces.insert(nsp.clone(), ns);
+                        Some(joining)
+                    }
+                }
+            };
+            if let Some(joining) = joining {
+                return joining.connect(client, auth).await;
+            }
+            tracing::warn!(
+                %nsp,
+                max = self.config.max_child_namespaces,
+                "refusing a namespace: max_child_namespaces exist (raise it, or turn on \
+                 cleanup_empty_child_namespaces)"
+            );
+            refusal = "max_child_namespaces reached";
+            break;
         }
-        tracing::debug!(%nsp, "unknown namespace");
+        tracing::debug!(%nsp, refusal, "namespace refused");
         let error = serde_json::json!({ "message": "Invalid namespace" });
         let packet = encode::control(PacketType::ConnectError, &nsp, Some(&error));
         let _ = client.send(&packet, false);
         client.connect_done(&nsp, None);
+    }
+
+    /// Removes child namespace `name` if it is still there and empty (checked under the
+    /// namespaces lock, which every `CONNECT` takes to find its namespace).
+    pub(crate) fn remove_child_if_empty(&self, name: &str) {
+        let removed = {
+            let mut namespaces = self.namespaces.write().expect("namespaces lock");
+            match namespaces.get(name) {
+                Some(ns) if ns.child && ns.is_empty() => {
+                    self.children.fetch_sub(1, Ordering::AcqRel);
+                    namespaces.remove(name)
+                }
+                _ => None,
+            }
+        };
+        if removed.is_some() {
+            tracing::debug!(nsp = name, "empty child namespace removed");
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub(crate) struct ServerInner {
     pub(crate) adapter: AdapterFactory,
     namespaces: RwLock<HashMap<Str, Arc<NamespaceInner>>>,
     parents: RwLock<Vec<Arc<Parent>>>,
+    /// How many of `namespaces` dynamic namespaces made (changed under its lock).
+    children: std::sync::atomic::AtomicUsize,
     engine: EngineIo,
 }
 
@@ -47,7 +49,7 @@ impl ServerInner {
             .write()
             .expect("namespaces lock")
             .entry(Str::from(name))
-            .or_insert_with(|| NamespaceInner::new(Str::from(name), Arc::default(), self))
+            .or_insert_with(|| NamespaceInner::new(Str::from(name), Arc::default(), self, false))
             .clone()
     }
 }
@@ -160,6 +162,7 @@ impl<
             data: DataCodec::of::<D>(),
             namespaces: RwLock::default(),
             parents: RwLock::default(),
+            children: Default::default(),
         });
         inner.namespace("/");
         Server(inner, PhantomData)

@@ -16,9 +16,35 @@ pub use crate::protocol::reserved::RESERVED_EVENTS;
 /// `maxAttachments`).
 pub const MAX_ATTACHMENTS: usize = 10;
 
-/// The deepest nesting of JSON arrays and objects accepted (serde_json's own recursion limit,
-/// which its raw-value parser does not apply).
+/// The deepest nesting of JSON arrays and objects accepted by default (serde_json's own
+/// recursion limit, which its raw-value parser does not apply).
 pub const MAX_DEPTH: usize = 128;
+
+/// The most arguments an event or an acknowledgement may carry by default (the event name
+/// not counted).
+pub const MAX_ARGUMENTS: usize = 1024;
+
+/// What one packet from a client may hold, checked while it is decoded: past any of these,
+/// the packet is refused as invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// The most binary attachments it may announce.
+    pub attachments: usize,
+    /// The deepest nesting of JSON arrays and objects in its data.
+    pub depth: usize,
+    /// The most arguments of an event (its name not counted) or an acknowledgement.
+    pub arguments: usize,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        DecodeLimits {
+            attachments: MAX_ATTACHMENTS,
+            depth: MAX_DEPTH,
+            arguments: MAX_ARGUMENTS,
+        }
+    }
+}
 
 /// The type of a packet, its first character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +107,25 @@ pub struct RawArgs {
 impl RawArgs {
     /// Splits a JSON array into its elements.
     pub fn parse(json: Str) -> Result<Self, ParseError> {
+        Self::parse_within(json, usize::MAX)
+    }
+
+    /// Splits a JSON array of at most `max` elements into its elements.
+    pub fn parse_within(json: Str, max: usize) -> Result<Self, ParseError> {
         let mut de = serde_json::Deserializer::from_str(&json);
-        let ranges = serde::Deserializer::deserialize_seq(&mut de, Splitter(json.as_ptr()))
+        let splitter = Splitter {
+            start: json.as_ptr(),
+            max,
+        };
+        let ranges = serde::Deserializer::deserialize_seq(&mut de, splitter)
             .and_then(|ranges| de.end().map(|()| ranges))
-            .map_err(|_| ParseError::InvalidPayload)?;
+            .map_err(|e| {
+                if e.to_string().starts_with(TOO_MANY) {
+                    ParseError::TooManyArguments
+                } else {
+                    ParseError::InvalidPayload
+                }
+            })?;
         Ok(RawArgs { json, ranges })
     }
 
@@ -116,8 +157,15 @@ impl RawArgs {
 }
 
 /// Takes a JSON array's elements as they are (each checked to be valid JSON), giving where each
-/// lies in the text that starts at `.0`: no element is copied or collected on the way.
-struct Splitter(*const u8);
+/// lies in the text that starts at `start`: no element is copied or collected on the way. More
+/// than `max` elements is an error that starts with [`TOO_MANY`].
+struct Splitter {
+    start: *const u8,
+    max: usize,
+}
+
+/// How the error of an array longer than its [`Splitter`]'s `max` begins.
+const TOO_MANY: &str = "too many elements";
 
 impl<'de> serde::de::Visitor<'de> for Splitter {
     type Value = Vec<Range<usize>>;
@@ -129,7 +177,10 @@ impl<'de> serde::de::Visitor<'de> for Splitter {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut ranges = Vec::with_capacity(seq.size_hint().unwrap_or(4));
         while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            let start = raw.get().as_ptr() as usize - self.0 as usize;
+            if ranges.len() == self.max {
+                return Err(serde::de::Error::custom(TOO_MANY));
+            }
+            let start = raw.get().as_ptr() as usize - self.start as usize;
             ranges.push(start..start + raw.get().len());
         }
         Ok(ranges)
@@ -181,13 +232,19 @@ pub enum ParseError {
     /// The attachment count is missing or malformed.
     #[error("illegal attachments")]
     IllegalAttachments,
-    /// More attachments than [`MAX_ATTACHMENTS`].
-    #[error("too many attachments")]
+    /// More attachments than [`DecodeLimits::attachments`].
+    #[error("more attachments than max_attachments allows")]
     TooManyAttachments,
+    /// More arguments than [`DecodeLimits::arguments`].
+    #[error("more arguments than max_arguments allows")]
+    TooManyArguments,
+    /// JSON nested deeper than [`DecodeLimits::depth`].
+    #[error("JSON nested deeper than max_json_depth allows")]
+    TooDeep,
     /// The ack id does not fit in 64 bits.
     #[error("invalid ack id")]
     InvalidAckId,
-    /// The data is not JSON (or is nested too deep), or not what the packet type needs.
+    /// The data is not JSON, or not what the packet type needs.
     #[error("invalid payload")]
     InvalidPayload,
     /// An event name the protocol reserves.
@@ -205,13 +262,13 @@ pub enum ParseError {
 }
 
 impl Packet {
-    /// Decodes a text message, with at most [`MAX_ATTACHMENTS`] attachments.
+    /// Decodes a text message within the default [`DecodeLimits`].
     pub fn decode(text: Str) -> Result<Packet, ParseError> {
-        Self::decode_with(text, MAX_ATTACHMENTS)
+        Self::decode_with(text, DecodeLimits::default())
     }
 
-    /// Decodes a text message whose binary packets may announce up to `max_attachments`.
-    pub fn decode_with(text: Str, max_attachments: usize) -> Result<Packet, ParseError> {
+    /// Decodes a text message within `limits`.
+    pub fn decode_with(text: Str, limits: DecodeLimits) -> Result<Packet, ParseError> {
         let b = text.as_bytes();
         let kind = b
             .first()
@@ -236,7 +293,7 @@ impl Packet {
                 .ok()
                 .filter(|&n| n > 0)
                 .ok_or(ParseError::IllegalAttachments)?;
-            if attachments > max_attachments {
+            if attachments > limits.attachments {
                 return Err(ParseError::TooManyAttachments);
             }
             i += 1;
@@ -271,9 +328,9 @@ impl Packet {
 
         let data = (i < b.len()).then(|| text.slice(i..b.len()));
         if let Some(d) = &data
-            && !depth_within(d.as_bytes(), MAX_DEPTH)
+            && !depth_within(d.as_bytes(), limits.depth)
         {
-            return Err(ParseError::InvalidPayload);
+            return Err(ParseError::TooDeep);
         }
         let payload = match (kind, data) {
             (PacketType::Disconnect, Some(_)) => return Err(ParseError::InvalidPayload),
@@ -286,9 +343,11 @@ impl Packet {
                 check_json(&d, |first| first == b'{' || first == b'"')?;
                 Payload::ConnectError(d)
             }
-            (PacketType::Ack | PacketType::BinaryAck, Some(d)) => Payload::Ack(RawArgs::parse(d)?),
+            (PacketType::Ack | PacketType::BinaryAck, Some(d)) => {
+                Payload::Ack(RawArgs::parse_within(d, limits.arguments)?)
+            }
             (PacketType::Event | PacketType::BinaryEvent, Some(d)) => {
-                let args = RawArgs::parse(d)?;
+                let args = RawArgs::parse_within(d, limits.arguments.saturating_add(1))?;
                 let name = event_name(&args)?;
                 Payload::Event {
                     name,
@@ -497,12 +556,16 @@ mod tests {
         assert_eq!(decode("500-[\"a\"]"), Err(ParseError::IllegalAttachments));
         assert_eq!(decode("5-1-[\"a\"]"), Err(ParseError::IllegalAttachments));
         assert_eq!(decode("5+1-[\"a\"]"), Err(ParseError::IllegalAttachments));
+        let at_most = |attachments| DecodeLimits {
+            attachments,
+            ..DecodeLimits::default()
+        };
         assert_eq!(
-            Packet::decode_with(Str::from("53-[\"a\"]"), 2),
+            Packet::decode_with(Str::from("53-[\"a\"]"), at_most(2)),
             Err(ParseError::TooManyAttachments)
         );
         assert_eq!(
-            Packet::decode_with(Str::from("53-[\"a\"]"), 3).map(|p| p.attachments),
+            Packet::decode_with(Str::from("53-[\"a\"]"), at_most(3)).map(|p| p.attachments),
             Ok(3)
         );
         assert_eq!(decode("4[1]"), Err(ParseError::InvalidPayload));
@@ -511,12 +574,51 @@ mod tests {
     #[test]
     fn rejects_json_nested_too_deep() {
         let deep = format!("2[\"a\",{}{}]", "[".repeat(1000), "]".repeat(1000));
-        assert_eq!(decode(&deep), Err(ParseError::InvalidPayload));
+        assert_eq!(decode(&deep), Err(ParseError::TooDeep));
         let ok = format!("2[\"a\",{}{}]", "[".repeat(100), "]".repeat(100));
         assert!(decode(&ok).is_ok());
         // Brackets inside strings do not count.
         let s = format!("2[\"a\",\"{}\\\"\"]", "[".repeat(1000));
         assert!(decode(&s).is_ok());
+        // The outer array counts: `["a",{"b":[1]}]` is 3 deep.
+        let shallow = DecodeLimits {
+            depth: 2,
+            ..DecodeLimits::default()
+        };
+        let packet = |s: &str| Packet::decode_with(Str::from(s), shallow);
+        assert_eq!(packet("2[\"a\",{\"b\":[1]}]"), Err(ParseError::TooDeep));
+        assert!(packet("2[\"a\",{\"b\":1}]").is_ok());
+        assert_eq!(packet("0{\"a\":{\"b\":[]}}"), Err(ParseError::TooDeep));
+    }
+
+    #[test]
+    fn refuses_more_arguments_than_the_limit() {
+        let few = DecodeLimits {
+            arguments: 2,
+            ..DecodeLimits::default()
+        };
+        let packet = |s: &str| Packet::decode_with(Str::from(s), few);
+        // An event's name is not an argument.
+        let Ok(Packet {
+            payload: Payload::Event { args, .. },
+            ..
+        }) = packet("2[\"e\",1,2]")
+        else {
+            panic!("two arguments are within the limit");
+        };
+        assert_eq!(args.len(), 2);
+        assert_eq!(packet("2[\"e\",1,2,3]"), Err(ParseError::TooManyArguments));
+        assert!(packet("31[1,2]").is_ok());
+        assert_eq!(packet("31[1,2,3]"), Err(ParseError::TooManyArguments));
+        // One array argument is one argument, whatever its length.
+        assert!(packet("2[\"e\",[1,2,3,4,5]]").is_ok());
+        // Past the limit, not valid JSON either: still refused, and as invalid.
+        assert_eq!(packet("2[\"e\",1,2,3"), Err(ParseError::TooManyArguments));
+        assert_eq!(packet("2[\"e\",1,x]"), Err(ParseError::InvalidPayload));
+        let many = format!("2[\"e\"{}]", ",0".repeat(MAX_ARGUMENTS));
+        assert!(decode(&many).is_ok());
+        let too_many = format!("2[\"e\"{}]", ",0".repeat(MAX_ARGUMENTS + 1));
+        assert_eq!(decode(&too_many), Err(ParseError::TooManyArguments));
     }
 
     #[test]
