@@ -5,6 +5,7 @@
 
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { io } from "socket.io-client";
 import { sleep, within, once } from "./helpers.mjs";
 
@@ -252,6 +253,41 @@ describe("a cluster of two socketry nodes and one Node node", () => {
       assert.deepEqual(got.A.map(([t]) => t).sort(), ["missed 1", "missed 2"], "each once");
     });
   }
+
+  it("leaves the channels of a dynamic namespace its last socket left, and carries it again once rejoined", T, async () => {
+    const nsp = "/dyn-7";
+    // How many nodes listen on the namespace's channel (one server only: the row that knows
+    // redis-server's port).
+    const listening = () => {
+      const port = process.env.REDIS_PORT;
+      if (!port) return null;
+      const command = process.env.SHARDED ? "SHARDNUMSUB" : "NUMSUB";
+      const out = execFileSync("redis-cli", ["-p", port, "PUBSUB", command, `socket.io#${nsp}#`]);
+      return Number(out.toString().trim().split("\n").pop());
+    };
+    const pair = async (tag) => {
+      const a = await client("A", `${tag}-A`, { nsp });
+      const b = await client("B", `${tag}-B`, { nsp });
+      for (const s of [a, b]) await ack(s, "join", "dyn-room");
+      return [a, b];
+    };
+    let [a, b] = await pair("dyn1");
+    if (listening() !== null) assert.equal(listening(), 2, "A and B listen");
+    a.disconnect();
+    b.disconnect();
+    if (listening() !== null) {
+      for (let i = 0; i < 60 && listening() !== 0; i++) await sleep(50);
+      assert.equal(listening(), 0, "both left the channel of the emptied namespace");
+    }
+    [a, b] = await pair("dyn2");
+    if (listening() !== null) assert.equal(listening(), 2, "listening again");
+    const heard = record(b, "said");
+    a.emit("say", "dyn-room", "across again");
+    await sleep(500);
+    assert.deepEqual(heard.map(([t]) => t), ["across again"]);
+    const count = await ack(a, "nsp-count");
+    assert.equal(count, 2, "the namespace's server count: A and B");
+  });
 
   // Last: node A does not come back.
   it("recovers the clients of a socketry node that shuts down on the other nodes (a rolling deploy)", T, async () => {

@@ -237,7 +237,8 @@ pub async fn start_socketry_with(
     let io = Server::new(
         ServerConfig::default()
             .adapter(adapter.factory())
-            .connection_state_recovery(ConnectionStateRecovery::default()),
+            .connection_state_recovery(ConnectionStateRecovery::default())
+            .cleanup_empty_child_namespaces(true),
     );
     let main = io.of("/");
     main.on_server_side_emit("who", move |_, ack| async move {
@@ -255,27 +256,41 @@ pub async fn start_socketry_with(
     });
     // "/chat" and "/news" map to streams other than "/"'s when the stream count is 3.
     for nsp in ["/", "/chat", "/news"] {
-        let io2 = io.clone();
-        io.of(nsp).on_connection(move |socket: Socket| {
-            let io = io2.clone();
-            async move {
-                if !socket.recovered() {
-                    let user = socket.handshake().auth["name"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_owned();
-                    socket
-                        .data()
-                        .insert(serde_json::json!({ "name": user, "node": name }));
-                }
-                if socket.handshake().auth["quiet"] != true {
-                    let _ = socket.emit("welcome", &(name, socket.recovered()));
-                }
-                handlers(&socket, &io, name);
-            }
-        });
+        io.of(nsp).on_connection(on_connection(&io, name));
     }
+    // Made when a client joins one, removed once the last leaves (its channels left).
+    io.dynamic_namespace(regex::Regex::new(r"^/dyn-\d+$").expect("a pattern"))
+        .on_connection(on_connection(&io, name));
     TestServer::serve(io.router()).await
+}
+
+/// What a socketry node does with a socket joining one of its namespaces.
+fn on_connection(
+    io: &Server,
+    name: &'static str,
+) -> impl Fn(Socket) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
++ Send
++ Sync
++ 'static {
+    let io2 = io.clone();
+    move |socket: Socket| {
+        let io = io2.clone();
+        Box::pin(async move {
+            if !socket.recovered() {
+                let user = socket.handshake().auth["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                socket
+                    .data()
+                    .insert(serde_json::json!({ "name": user, "node": name }));
+            }
+            if socket.handshake().auth["quiet"] != true {
+                let _ = socket.emit("welcome", &(name, socket.recovered()));
+            }
+            handlers(&socket, &io, name);
+        })
+    }
 }
 
 fn handlers(socket: &Socket, io: &Server, name: &'static str) {
@@ -414,6 +429,9 @@ fn handlers(socket: &Socket, io: &Server, name: &'static str) {
     socket.on("count", move |_, _, ack| {
         let io = i.clone();
         async move { reply(ack, io.of("/").adapter().server_count().await) }
+    });
+    socket.on("nsp-count", move |socket, _, ack| async move {
+        reply(ack, socket.namespace().adapter().server_count().await)
     });
     let i = io.clone();
     socket.on("ask-servers", move |_, _, ack| {

@@ -135,6 +135,9 @@ async fn mixed_cluster(file: &str, topology: Topology, limit: u64) {
     if let Some(server) = &server {
         env.push(("REDIS_PORT", server.port.to_string()));
     }
+    if sharded {
+        env.push(("SHARDED", "1".to_owned()));
+    }
     node::run(file, &env, Duration::from_secs(limit)).await;
 }
 

@@ -86,7 +86,7 @@ impl NamespaceInner {
             child,
             joining: AtomicUsize::new(0),
         });
-        let adapter = (server.adapter)(ns.clone());
+        let adapter = (server.adapter)(Arc::new(super::local_side::LocalSide::new(&ns)));
         let _ = ns.adapter.set(adapter);
         ns
     }

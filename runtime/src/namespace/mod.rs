@@ -7,6 +7,7 @@
 mod admission;
 mod hooks;
 mod inner;
+mod local_side;
 #[cfg(test)]
 mod tests;
 

@@ -64,7 +64,8 @@ impl ServerInner {
                     Some(ns) => Some(Joining::new(ns)),
                     None if children >= self.config.max_child_namespaces => None,
                     None => {
-                        let ns = NamespaceInner::new(nsp.clone(), parent.hooks.clone(), &self, true);
+                        let ns =
+                            NamespaceInner::new(nsp.clone(), parent.hooks.clone(), &self, true);
                         self.children.store(children + 1, Ordering::Release);
                         let joining = Joining::new(&ns);
                         namespaces.insert(nsp.clone(), ns);

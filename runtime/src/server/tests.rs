@@ -90,7 +90,11 @@ async fn child_namespaces_stop_at_max_child_namespaces() {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(io.namespace("/room-1").is_some());
     c.send(&["40/room-4,"]).await;
-    assert!(c.recv_where(|p| p.starts_with("4")).await.starts_with("44/room-4,"));
+    assert!(
+        c.recv_where(|p| p.starts_with("4"))
+            .await
+            .starts_with("44/room-4,")
+    );
 }
 
 #[tokio::test]
@@ -108,9 +112,15 @@ async fn empty_child_namespaces_are_cleaned_up_when_asked() {
     a.send(&["41/room-1,"]).await;
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(io.namespace("/room-1").is_some(), "b is still there");
+    let inner = std::sync::Arc::downgrade(&io.0.namespaces.read().unwrap()["/room-1"]);
     b.send(&["41/room-1,"]).await;
     until("the empty namespace is removed", || {
         io.namespace("/room-1").is_none()
+    })
+    .await;
+    // Freed, with its adapter (which holds it only weakly).
+    until("the removed namespace is freed", || {
+        inner.upgrade().is_none()
     })
     .await;
     // Its place under max_child_namespaces is free again; a client vanishing empties it too.
@@ -158,14 +168,26 @@ async fn a_child_namespace_is_not_removed_under_a_client_joining_it() {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(io.namespace("/room-1").is_some(), "b is joining it");
     gate.add_permits(1);
-    assert!(b.recv_where(|p| p.starts_with("4")).await.starts_with("40/room-1,"));
+    assert!(
+        b.recv_where(|p| p.starts_with("4"))
+            .await
+            .starts_with("40/room-1,")
+    );
     let ns = io.namespace("/room-1").expect("b's namespace");
-    assert_eq!(ns.sockets().len(), 1, "b is in the namespace the server knows");
+    assert_eq!(
+        ns.sockets().len(),
+        1,
+        "b is in the namespace the server knows"
+    );
     // A refused join leaves nothing behind.
     io.dynamic_namespace(regex::Regex::new(r"^/closed-\d+$").unwrap())
         .middleware(|_: Socket| async { Err(crate::MiddlewareError::new("closed")) });
     a.send(&["40/closed-1,"]).await;
-    assert!(a.recv_where(|p| p.starts_with("4")).await.starts_with("44/closed-1,"));
+    assert!(
+        a.recv_where(|p| p.starts_with("4"))
+            .await
+            .starts_with("44/closed-1,")
+    );
     until("the refused namespace is removed", || {
         io.namespace("/closed-1").is_none()
     })

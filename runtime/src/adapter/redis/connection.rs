@@ -146,4 +146,15 @@ impl Connection {
             (c, false) => redis::cmd("SUBSCRIBE").arg(channel).query_async(c).await,
         }
     }
+
+    /// Leaves `channel` (with `SUNSUBSCRIBE` when `sharded`).
+    pub(crate) async fn unsubscribe(&mut self, channel: &str, sharded: bool) -> RedisResult<()> {
+        match (self, sharded) {
+            (Connection::Cluster(c), true) => c.sunsubscribe(channel).await,
+            (Connection::Cluster(c), false) => c.unsubscribe(channel).await,
+            (Connection::Multiplexed(c), false) => c.unsubscribe(channel).await,
+            (c, true) => redis::cmd("SUNSUBSCRIBE").arg(channel).query_async(c).await,
+            (c, false) => redis::cmd("UNSUBSCRIBE").arg(channel).query_async(c).await,
+        }
+    }
 }

@@ -224,6 +224,66 @@ struct RedisTransport {
     uid: String,
 }
 
+/// A namespace's adapter gone (its namespace removed): its routes go, and its channels are
+/// left, unless a new adapter of the same namespace took them over meanwhile.
+impl Drop for RedisTransport {
+    fn drop(&mut self) {
+        let driver = &self.driver;
+        if let Some(namespaces) = driver
+            .streams
+            .write()
+            .expect("streams lock")
+            .get_mut(&self.stream)
+            && namespaces
+                .get(&self.nsp)
+                .is_some_and(|a| a.upgrade().is_none())
+        {
+            namespaces.remove(&self.nsp);
+        }
+        let channels = [
+            driver.config.public_channel(&self.nsp),
+            driver.config.response_channel(&self.nsp, &self.uid),
+        ];
+        let (left, sink) = {
+            let mut routes = driver.routes.write().expect("routes lock");
+            let left: Vec<String> = channels
+                .into_iter()
+                .filter(|c| {
+                    let gone = routes
+                        .0
+                        .get(c)
+                        .is_some_and(|r| r.adapter.upgrade().is_none());
+                    if gone {
+                        routes.0.remove(c);
+                    }
+                    gone
+                })
+                .collect();
+            (left, routes.1.clone())
+        };
+        if let (Some(mut sink), false, Ok(rt)) =
+            (sink, left.is_empty(), tokio::runtime::Handle::try_current())
+        {
+            let (driver, sharded) = (driver.clone(), driver.config.use_sharded_pub_sub);
+            rt.spawn(async move {
+                if let Err(e) = sink.unsubscribe(&left, sharded).await {
+                    tracing::debug!(error = %e, "redis: could not leave a namespace's channels");
+                }
+                // The namespace may be back already, its subscription sent before this.
+                let back: Vec<String> = {
+                    let routes = driver.routes.read().expect("routes lock");
+                    left.into_iter().filter(|c| routes.0.contains_key(c)).collect()
+                };
+                if !back.is_empty()
+                    && let Err(e) = sink.subscribe(&back, sharded).await
+                {
+                    tracing::warn!(error = %e, "redis: could not subscribe to a namespace's channels");
+                }
+            });
+        }
+    }
+}
+
 fn failed(e: redis::RedisError) -> TransportError {
     TransportError(e.to_string())
 }

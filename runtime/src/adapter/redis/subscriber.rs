@@ -55,6 +55,25 @@ impl Sink {
     }
 }
 
+impl Sink {
+    /// Leaves `channels` (with `SUNSUBSCRIBE` when `sharded`).
+    pub(crate) async fn unsubscribe(
+        &mut self,
+        channels: &[String],
+        sharded: bool,
+    ) -> RedisResult<()> {
+        match self {
+            Sink::PubSub(sink) => sink.unsubscribe(channels).await,
+            Sink::Push(conn) => {
+                for channel in channels {
+                    conn.unsubscribe(channel, sharded).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 impl Messages {
     /// The next message's channel and payload; `None` once the connection is lost.
     pub(crate) async fn next(&mut self) -> Option<(String, Vec<u8>)> {
