@@ -65,7 +65,7 @@ pub mod typescript;
 pub mod __private;
 
 #[doc(hidden)]
-#[path = "fuzz.rs"]
+#[path = "fuzz/mod.rs"]
 pub mod __fuzz;
 
 pub use ack::{AckError, AckFuture, AckSender, BroadcastAckFuture, BroadcastAcks};

@@ -46,3 +46,20 @@ fn websocket_frames_split_at_every_byte_read_the_same() {
         }
     }
 }
+
+#[test]
+fn polling_requests_hold_on_their_corpus() {
+    // A whole server, on a runtime whose clock is paused (see `PollingWorld`).
+    let world = socketry::__fuzz::PollingWorld::new(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .expect("a runtime"),
+    );
+    let inputs = inputs("polling_requests");
+    assert!(!inputs.is_empty(), "polling_requests has a corpus");
+    for input in &inputs {
+        world.check(input);
+    }
+}

@@ -3,6 +3,10 @@
 //! way the server does and asserts what must hold of the result, beyond not panicking. Not an
 //! API: hidden, and free to change.
 
+mod requests;
+
+pub use requests::PollingWorld;
+
 use crate::adapter::{ConnectionStateRecovery, PersistedSession, SessionData, SessionLog};
 use crate::engineio::FrameParser;
 use crate::protocol::engineio::packet::{Frame, Packet};
