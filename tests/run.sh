@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh machine (npm packages, redis-server), then runs every
+# Installs what the tests need on a fresh machine (npm packages, redis-server, chromium), then runs every
 # test of the workspace: unit and doc tests, and the end-to-end tests that drive the official
 # npm clients (and Node nodes of a mixed cluster).
 # Ends with one line totalling the Rust tests and the node --test cases they ran.
@@ -13,11 +13,15 @@ npm ci --prefix examples/chat --no-audit --no-fund
 # The cluster tests start their own redis-server (tests/support/cluster_server.rs) on a free
 # loopback port, and stop it after; the Redis Cluster rows make theirs with redis-cli (which the
 # Debian package brings, in redis-tools).
-if ! command -v redis-server > /dev/null || ! command -v redis-cli > /dev/null; then
+# The browser test (row `browser`) drives Debian's chromium with npm playwright-core.
+missing=()
+command -v redis-server > /dev/null && command -v redis-cli > /dev/null || missing+=(redis-server)
+command -v chromium > /dev/null || command -v chromium-browser > /dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get install -y redis-server > /dev/null 2>&1 \
-    || { $sudo apt-get update > /dev/null && $sudo apt-get install -y redis-server > /dev/null; }
+  $sudo apt-get install -y "${missing[@]}" > /dev/null 2>&1 \
+    || { $sudo apt-get update > /dev/null && $sudo apt-get install -y "${missing[@]}" > /dev/null; }
 fi
 
 log=$(mktemp)

@@ -1,10 +1,15 @@
-//! A typed chat server: rooms, messages acknowledged with their id, typing notices, and a page
-//! to try it in a browser.
+//! A typed chat server and its page: rooms with their member list and latest messages,
+//! messages marked delivered by their acknowledgement, typing notices, and connection state
+//! recovery, so that a page whose network drops comes back with nothing missed (after a
+//! server restart, which loses the state, pages join their room again).
 //!
 //! ```sh
 //! cargo run --example chat
 //! # then open http://127.0.0.1:3000 in two windows
 //! ```
+//!
+//! `PORT` picks the port (3000), `RUST_LOG` what is logged (`info`). The page is tested in
+//! headless Chromium by `tests/node/browser.test.mjs`.
 //!
 //! Every event is declared once, as a Rust trait: the compiler checks each `emit` and each
 //! handler against it. The page gets the same types: `chat/events.d.ts` is generated from the
@@ -12,19 +17,25 @@
 //! and `tsc` checks the page's script, `chat/client.js`, against it.
 
 use serde::{Deserialize, Serialize};
-use socketry::{Ack, MiddlewareError, Server, ServerConfig, Socket, events};
-use std::sync::Arc;
+use socketry::{
+    Ack, ConnectionStateRecovery, DisconnectReason, MiddlewareError, Server, ServerConfig, Socket,
+    events,
+};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// What a chat client sends.
 #[events(rename_all = "camelCase", typescript)]
 pub trait ClientEvents {
-    /// Joins a room; the answer lists who was already there.
-    fn join_room(room: String) -> Vec<String>;
+    /// Joins a room (leaving the one the client was in); the answer is the room as it is now:
+    /// who is there, and its latest messages.
+    fn join_room(room: String) -> RoomState;
     /// Leaves a room.
     fn leave_room(room: String);
-    /// Posts a message to a room; the answer is the message's id.
-    fn send_message(room: String, text: String) -> u64;
+    /// Posts a message to a room; the answer is the message as the room got it (its id and
+    /// time): the sender's "delivered".
+    fn send_message(room: String, text: String) -> ChatMessage;
     /// Says whether the user is typing in a room.
     fn typing(room: String, typing: bool);
 }
@@ -32,14 +43,14 @@ pub trait ClientEvents {
 /// What the server sends to chat clients.
 #[events(rename_all = "camelCase", typescript)]
 pub trait ServerEvents {
-    /// A message posted to a room the client is in.
+    /// A message someone else posted to a room the client is in.
     fn message(message: ChatMessage);
     /// Someone started or stopped typing in a room.
     fn typing(room: String, user: String, typing: bool);
-    /// Someone joined a room.
-    fn user_joined(room: String, user: String);
-    /// Someone left a room (or the chat).
-    fn user_left(room: String, user: String);
+    /// Who is in a room now, after someone came or went.
+    fn members(room: String, members: Vec<String>);
+    /// Something that happened in a room ("ann joined", "bob lost their connection").
+    fn notice(room: String, text: String);
 }
 
 /// What servers of a cluster tell each other (none yet; declared so that the type is complete).
@@ -57,6 +68,19 @@ pub struct ChatMessage {
     pub from: String,
     /// What they wrote.
     pub text: String,
+    /// When the server got it, in milliseconds since 1970.
+    pub at: u64,
+}
+
+/// A room as a client joining it finds it.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct RoomState {
+    /// The room's name.
+    pub room: String,
+    /// Who is in it, the client included.
+    pub members: Vec<String>,
+    /// Its latest messages, oldest first.
+    pub history: Vec<ChatMessage>,
 }
 
 /// What the server keeps for each socket (`socket.data`).
@@ -71,42 +95,132 @@ type Io = Server<dyn ClientEvents, dyn ServerEvents, dyn InterServerEvents, User
 /// A connected chat client.
 type ChatSocket = Socket<dyn ClientEvents, dyn ServerEvents, User>;
 
+/// How many messages a room keeps for those who join it, and how many rooms keep any.
+const HISTORY: usize = 50;
+const ROOMS_WITH_HISTORY: usize = 1000;
+
 /// Handles every client event; the compiler rejects this impl if one is missing.
 struct Chat {
     next_id: AtomicU64,
+    /// Each room's latest messages.
+    history: Mutex<HashMap<String, VecDeque<ChatMessage>>>,
+}
+
+/// The names of the sockets in `room` (on this server), sorted.
+fn members(socket: &ChatSocket, room: &str) -> Vec<String> {
+    let mut names: Vec<String> = socket
+        .namespace()
+        .to(room)
+        .sockets()
+        .iter()
+        .map(|s| s.data().name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The rooms `socket` is in, its own room left out.
+fn chat_rooms(socket: &ChatSocket) -> Vec<String> {
+    let own = socket.id();
+    socket
+        .rooms()
+        .into_iter()
+        .filter(|r| **r != *own)
+        .map(|r| r.to_string())
+        .collect()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Chat {
+    /// `socket` leaves `room`: the others see it go, and its typing notice with it.
+    fn leave(&self, socket: &ChatSocket, room: &str) {
+        socket.leave(room);
+        Self::gone(socket, room, "left");
+    }
+
+    /// Tells the others in `room` that `socket` is gone (`how`), as if it had left: a socket
+    /// disconnecting stays in its rooms, which its session keeps for recovery.
+    fn gone(socket: &ChatSocket, room: &str, how: &str) {
+        let name = socket.data().name.clone();
+        let (others, room) = (|| socket.to(room), room.to_owned());
+        let mut now = members(socket, &room);
+        if let Some(me) = now.iter().position(|n| *n == name)
+            && socket.rooms().iter().any(|r| **r == *room)
+        {
+            now.remove(me);
+        }
+        let _ = others().emit().typing(&room, &name, false);
+        let _ = others().emit().members(&room, &now);
+        let _ = others().emit().notice(&room, format!("{name} {how}"));
+    }
 }
 
 impl ClientEventsHandler<dyn ServerEvents, User> for Chat {
-    async fn join_room(&self, socket: ChatSocket, room: String, ack: Ack<Vec<String>>) {
-        let name = socket.data().name.clone();
-        let members: Vec<String> = socket
-            .to(room.as_str())
-            .sockets()
-            .iter()
-            .map(|s| s.data().name.clone())
-            .collect();
+    async fn join_room(&self, socket: ChatSocket, room: String, ack: Ack<RoomState>) {
+        let room: String = room.trim().chars().take(32).collect();
+        for current in chat_rooms(&socket) {
+            if current != room {
+                self.leave(&socket, &current);
+            }
+        }
         socket.join(room.as_str());
-        let _ = socket.to(room.as_str()).emit().user_joined(&room, &name);
-        let _ = ack.send(&members);
+        let name = socket.data().name.clone();
+        let now = members(&socket, &room);
+        let _ = socket.to(room.as_str()).emit().members(&room, &now);
+        let _ = socket
+            .to(room.as_str())
+            .emit()
+            .notice(&room, format!("{name} joined"));
+        let history = self.history.lock().expect("history lock");
+        let history = history.get(&room).map(|h| h.iter().cloned().collect());
+        let _ = ack.send(&RoomState {
+            room,
+            members: now,
+            history: history.unwrap_or_default(),
+        });
     }
 
     async fn leave_room(&self, socket: ChatSocket, room: String) {
-        socket.leave(room.as_str());
-        let name = socket.data().name.clone();
-        let _ = socket.to(room.as_str()).emit().user_left(&room, &name);
+        self.leave(&socket, &room);
     }
 
-    async fn send_message(&self, socket: ChatSocket, room: String, text: String, ack: Ack<u64>) {
+    async fn send_message(
+        &self,
+        socket: ChatSocket,
+        room: String,
+        text: String,
+        ack: Ack<ChatMessage>,
+    ) {
+        if !socket.rooms().iter().any(|r| **r == *room) {
+            return; // not in it: no answer, the page shows it undelivered
+        }
         let message = ChatMessage {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             from: socket.data().name.clone(),
             room,
-            text,
+            text: text.chars().take(2000).collect(),
+            at: now_ms(),
         };
-        // Everyone in the room, the sender included, sees the message in the same order.
-        let _ = socket.to(message.room.as_str()).emit().message(&message);
-        let _ = socket.emit().message(&message);
-        let _ = ack.send(&message.id);
+        {
+            let mut history = self.history.lock().expect("history lock");
+            if history.len() < ROOMS_WITH_HISTORY || history.contains_key(&message.room) {
+                let kept = history.entry(message.room.clone()).or_default();
+                kept.push_back(message.clone());
+                if kept.len() > HISTORY {
+                    kept.pop_front();
+                }
+            }
+        }
+        let others = || socket.to(message.room.as_str());
+        // Sent means done typing.
+        let _ = others().emit().typing(&message.room, &message.from, false);
+        let _ = others().emit().message(&message);
+        let _ = ack.send(&message);
     }
 
     async fn typing(&self, socket: ChatSocket, room: String, typing: bool) {
@@ -116,10 +230,22 @@ impl ClientEventsHandler<dyn ServerEvents, User> for Chat {
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::process::ExitCode {
+    // RUST_LOG picks what is logged (default `info`: each client joining and leaving);
+    // `RUST_LOG=socketry=debug` shows every session, refusal and parse error.
     tracing_subscriber::fmt()
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
         .init();
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::io::Result<()> {
     // The page loads the official browser client from this server (no CDN): the npm package
     // beside this file, installed by `npm ci --prefix examples/chat`.
     let client =
@@ -129,9 +255,15 @@ async fn main() -> std::io::Result<()> {
             "the browser client is not installed: run `npm ci --prefix examples/chat` (the page cannot connect without it)"
         );
     }
-    let io = Io::typed(ServerConfig::default().serve_client(client));
+    // Recovery on: a client whose network drops for a moment (up to two minutes) comes back
+    // with its id and rooms, and gets every message it missed.
+    let config = ServerConfig::default()
+        .serve_client(client)
+        .connection_state_recovery(ConnectionStateRecovery::default());
+    let io = Io::typed(config);
     let chat = Arc::new(Chat {
         next_id: AtomicU64::new(1),
+        history: Mutex::default(),
     });
     io.of("/")
         .middleware(|socket: ChatSocket| async move {
@@ -154,22 +286,42 @@ async fn main() -> std::io::Result<()> {
         .on_connection(move |socket: ChatSocket| {
             let chat = chat.clone();
             async move {
-                socket.handle_shared(chat);
-                socket.on_disconnecting(|socket, _reason| {
-                    let name = socket.data().name.clone();
-                    for room in socket.rooms() {
-                        if room != socket.id() {
-                            let _ = socket.to(room.clone()).emit().user_left(&room, &name);
-                        }
+                let name = socket.data().name.clone();
+                if socket.recovered() {
+                    // Back in its rooms, with what it missed on its way.
+                    for room in chat_rooms(&socket) {
+                        let others = || socket.to(room.as_str());
+                        let _ = others().emit().members(&room, members(&socket, &room));
+                        let _ = others().emit().notice(&room, format!("{name} is back"));
                     }
+                }
+                tracing::info!(sid = %socket.id(), %name, recovered = socket.recovered(), "joined the chat");
+                socket.handle_shared(chat);
+                socket.on_disconnecting(move |socket, reason: DisconnectReason| {
+                    // A dropped connection may come back (recovery); leaving is final.
+                    let how = if reason.is_recoverable() {
+                        "lost their connection"
+                    } else {
+                        "left"
+                    };
+                    for room in chat_rooms(socket) {
+                        Chat::gone(socket, &room, how);
+                    }
+                    tracing::info!(sid = %socket.id(), %reason, "left the chat");
                 });
             }
         });
 
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    // PORT picks the port (default 3000); one that is not a port is an error, not a default.
+    let port: u16 = match std::env::var("PORT") {
+        Err(_) => 3000,
+        Ok(p) => p.trim().parse().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("PORT={p:?} is not a port number (1-65535)"),
+            )
+        })?,
+    };
     let app = io
         .router()
         .route(
@@ -188,7 +340,13 @@ async fn main() -> std::io::Result<()> {
                 )
             }),
         );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {addr}: {e} (set PORT to use another port)"),
+        )
+    })?;
     tracing::info!("chat on http://127.0.0.1:{port}");
     // Until Ctrl-C or SIGTERM; then every client is told the server is shutting down.
     io.serve_app(listener, app, socketry::shutdown_signal())

@@ -71,6 +71,59 @@ async fn soak() {
     node::run("soak.test.mjs", &[("SOCKETRY_URL", server.url())], limit).await;
 }
 
+/// The chat demo, built as the README's first command builds it, in headless Chromium (Debian's
+/// `chromium`, which the README's test command installs): two users, delivered marks, typing
+/// notices, a network drop recovered, a server restart. `UPDATE_SCREENSHOT=1` keeps the
+/// README's screenshot (`examples/chat/screenshot.png`) that the run takes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let chromium = ["chromium", "chromium-browser"]
+        .iter()
+        .find_map(|name| which(name))
+        .expect("chromium is not installed: the README's test command installs it (apt-get install chromium)");
+    let chat = build_example("chat");
+    let screenshot = if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
+        node::tests_dir().join("../examples/chat/screenshot.png")
+    } else {
+        std::env::temp_dir().join(format!("socketry-chat-{}.png", std::process::id()))
+    };
+    let env = [
+        ("CHAT_BIN", chat.display().to_string()),
+        ("CHROMIUM", chromium.display().to_string()),
+        ("SCREENSHOT", screenshot.display().to_string()),
+    ];
+    node::run("browser.test.mjs", &env, Duration::from_secs(240)).await;
+    assert!(screenshot.is_file(), "the run took its screenshot");
+}
+
+/// Where `name` is on the `PATH`.
+fn which(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Builds example `name` of the examples package (as `cargo run --example` would) and gives
+/// its executable.
+fn build_example(name: &str) -> std::path::PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["build", "-p", "socketry-examples", "--example", name])
+        .arg("--message-format=json")
+        .current_dir(node::tests_dir())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("cargo could not be started");
+    assert!(out.status.success(), "cargo build --example {name} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo built no executable for example {name}"))
+}
+
 /// A graceful shutdown under load (`SHUTDOWN_CLIENTS` clients, 1000 by default).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown() {

@@ -43,6 +43,22 @@ impl DisconnectReason {
             DisconnectReason::ForcedServerClose => "forced server close",
         }
     }
+
+    /// Whether a socket that left for this reason may come back as itself: with connection
+    /// state recovery on, its session (id, rooms, data, missed packets) is kept for
+    /// [`max_disconnection_duration`](crate::ConnectionStateRecovery::max_disconnection_duration).
+    /// True for what a network causes and for a server shutting down; an explicit
+    /// disconnection, by either side, is final.
+    ///
+    /// ```
+    /// use socketry::DisconnectReason;
+    ///
+    /// assert!(DisconnectReason::PingTimeout.is_recoverable());
+    /// assert!(!DisconnectReason::ClientNamespaceDisconnect.is_recoverable());
+    /// ```
+    pub fn is_recoverable(self) -> bool {
+        is_recoverable(self)
+    }
 }
 
 impl From<CloseReason> for DisconnectReason {
