@@ -6,10 +6,7 @@ use crate::model::{EventDef, EventsDef};
 use std::collections::HashMap;
 use syn::{FnArg, Pat, ReturnType, TraitItem, Type};
 
-// The runtime's own list (this crate cannot depend on the runtime, which depends on it).
-#[path = "../../runtime/src/protocol/reserved.rs"]
-mod reserved;
-use reserved::{MAX_EVENT_ARGS, RESERVED_EVENTS as RESERVED};
+use crate::reserved::{MAX_EVENT_ARGS, RESERVED_EVENTS as RESERVED};
 
 /// Runs every check, recording each problem.
 pub(crate) fn check(cx: &Ctxt, def: &EventsDef) {

@@ -12,6 +12,7 @@ mod ctxt;
 mod expand;
 mod model;
 mod naming;
+mod reserved;
 
 use proc_macro::TokenStream;
 
@@ -56,4 +57,22 @@ fn events_impl(
             out
         }
     }
+}
+
+/// The event names the protocol reserves, as an array literal: the runtime's
+/// `RESERVED_EVENTS`, from the list `#[events]` checks against. Not an API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __reserved_events(_: TokenStream) -> TokenStream {
+    let names = reserved::RESERVED_EVENTS;
+    quote::quote!([#(#names),*]).into()
+}
+
+/// The most arguments a typed event declares, as a literal: the runtime's `MAX_EVENT_ARGS`.
+/// Not an API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __max_event_args(_: TokenStream) -> TokenStream {
+    let n = reserved::MAX_EVENT_ARGS;
+    quote::quote!(#n).into()
 }

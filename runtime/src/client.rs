@@ -246,7 +246,12 @@ impl Client {
             return;
         };
         let client = self.clone();
-        tokio::spawn(async move { server.connect(client, nsp, auth).await });
+        // The middlewares run in it: what they log says which session and namespace.
+        let span = tracing::debug_span!("connect", session = %self.engine.id(), nsp = %nsp);
+        tokio::spawn(tracing::Instrument::instrument(
+            async move { server.connect(client, nsp, auth).await },
+            span,
+        ));
     }
 
     /// The end of a `CONNECT`: the socket admitted, or none.

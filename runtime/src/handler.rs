@@ -40,19 +40,30 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("(no message)")
 }
 
-/// Runs a handler's future as described in the module docs; `on_panic` gets the message of
-/// a panic, to log it with what the handler was handling.
-pub(crate) fn run(mut fut: BoxFuture<()>, on_panic: impl FnOnce(&str) + Send + 'static) {
+/// Runs a handler's future as described in the module docs, in `span` (what it handles, for
+/// the logs of the user's code); `on_panic` gets the message of a panic, to log it with what
+/// the handler was handling.
+pub(crate) fn run(
+    mut fut: BoxFuture<()>,
+    span: tracing::Span,
+    on_panic: impl FnOnce(&str) + Send + 'static,
+) {
+    use tracing::Instrument;
     let mut cx = Context::from_waker(Waker::noop());
-    match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+    let first =
+        span.in_scope(|| std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))));
+    match first {
         Ok(Poll::Ready(())) => {}
         // Spawning polls it again with a real waker, so nothing it waits for is missed.
         Ok(Poll::Pending) => {
-            tokio::spawn(async move {
-                if let Err(payload) = AssertUnwindSafe(fut).catch_unwind().await {
-                    on_panic(panic_message(&*payload));
+            tokio::spawn(
+                async move {
+                    if let Err(payload) = AssertUnwindSafe(fut).catch_unwind().await {
+                        on_panic(panic_message(&*payload));
+                    }
                 }
-            });
+                .instrument(span),
+            );
         }
         Err(payload) => on_panic(panic_message(&*payload)),
     }

@@ -108,8 +108,10 @@ pub(crate) fn dispatch(ns: &NamespaceInner, data: Args, ack: Option<ServerSideRe
         return;
     };
     let nsp = ns.name.clone();
+    let span = tracing::debug_span!("server_side_event", nsp = %nsp, event = %event);
     crate::handler::run(
         handler(data.slice(1..), ack.map(ServerSideAck::new)),
+        span,
         move |panic| {
             tracing::error!(%nsp, %event, panic, "a server-side event handler panicked");
         },

@@ -64,6 +64,13 @@ impl EngineShared {
             .write()
             .expect("sessions lock")
             .insert(sid, socket.clone());
+        tracing::debug!(
+            %sid,
+            transport = transport.as_str(),
+            ?protocol,
+            remote = ?socket.request().remote_addr,
+            "session opened"
+        );
         let c = &self.config;
         let open = serde_json::json!({
             "sid": sid,

@@ -150,9 +150,17 @@ impl NamespaceInner {
                 }
             }
         }
-        tracing::debug!(sid = %socket.id(), nsp = %self.name, "socket connected");
+        tracing::info!(
+            sid = %socket.id(),
+            nsp = %self.name,
+            session = %client.engine().id(),
+            transport = client.engine().transport().as_str(),
+            recovered = socket.recovered(),
+            "socket connected"
+        );
         for h in self.hooks.on_connection.read().expect("hooks lock").clone() {
-            handler::run(h(socket.clone()), socket.on_panic("connection"));
+            let span = tracing::debug_span!("connection", sid = %socket.id(), nsp = %self.name);
+            handler::run(h(socket.clone()), span, socket.on_panic("connection"));
         }
         socket.release_early_events();
     }

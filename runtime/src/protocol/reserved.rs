@@ -1,21 +1,10 @@
-//! The event names Socket.IO keeps for itself, and the most arguments a typed event has.
-//!
-//! This file has no imports on purpose: the macro crate compiles it too (`#[path]`), so that
-//! `#[events]` rejects at compile time exactly the names the runtime refuses on the wire, and
-//! the events the runtime cannot decode.
+//! The event names Socket.IO keeps for itself, and the most arguments a typed event has. The
+//! macro crate holds them (its `#[events]` checks against the same), and gives them here.
 
 /// Event names the Socket.IO protocol or the client libraries keep for themselves: the server
 /// neither emits them nor dispatches them to handlers.
-pub const RESERVED_EVENTS: &[&str] = &[
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
+pub const RESERVED_EVENTS: &[&str] = &socketry_macros::__reserved_events!();
 
 /// The most arguments a typed event declares (the arities `EventArgs` is implemented for):
 /// `#[events]` rejects a method with more, at its first extra argument.
-#[allow(dead_code)] // in the macro crate's copy
-pub const MAX_EVENT_ARGS: usize = 12;
+pub const MAX_EVENT_ARGS: usize = socketry_macros::__max_event_args!();

@@ -109,7 +109,9 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
             let (me, name) = (me.clone(), name.clone());
             move |panic: &str| on_handler_panic(&me, name, kept.unwrap_or_default(), panic)
         };
-        handler::run(handler(me, args, ack), on_panic);
+        let span =
+            tracing::debug_span!("event", sid = %self.0.id, nsp = %self.0.ns.name, event = %name);
+        handler::run(handler(me, args, ack), span, on_panic);
     }
 
     /// What a connection or disconnection handler of this socket runs on a panic.

@@ -75,10 +75,12 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         self.0.client.remove(&me);
         // Dropping the senders fails every pending `emit_with_ack` with `Disconnected`.
         self.0.acks.lock().expect("acks lock").clear();
-        tracing::debug!(sid = %self.0.id, nsp = self.ns(), %reason, "socket disconnected");
+        tracing::info!(sid = %self.0.id, nsp = self.ns(), %reason, "socket disconnected");
         let handlers = std::mem::take(&mut *self.0.disconnect.write().expect("hooks lock"));
         for h in handlers {
-            handler::run(h(me.clone(), reason), me.on_panic("disconnect"));
+            let span =
+                tracing::debug_span!("disconnect", sid = %self.0.id, nsp = self.ns(), %reason);
+            handler::run(h(me.clone(), reason), span, me.on_panic("disconnect"));
         }
         // The socket is gone: its handlers (and what they hold) can go too.
         self.0.handlers.write().expect("handlers lock").clear();
