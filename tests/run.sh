@@ -30,6 +30,11 @@ set +e
 # --no-fail-fast: one failing test binary must not hide how the others did.
 cargo test --workspace --exclude socketry-bench --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# Both crates package as crates.io would take them, each built from its package alone.
+if ! cargo package -p socketry-macros -p socketry --allow-dirty --quiet; then
+  echo "test result: FAILED. 0 passed; 1 failed (cargo package)" | tee -a "$log"
+  status=1
+fi
 set -e
 
 awk '

@@ -76,7 +76,9 @@ pub use namespace::{MiddlewareError, Namespace};
 pub use protocol::socketio::{Args, Value};
 pub use protocol::{Sid, Str};
 pub use remote::RemoteSocket;
-pub use server::{DynamicNamespace, Server, ServerConfig, ServerStats};
+pub use server::{
+    DynamicNamespace, Server, ServerConfig, ServerStats, SocketIoLayer, SocketIoService,
+};
 pub use server_side_emit::{ServerSideAck, ServerSideEmit};
 pub use socket::{
     DataGuard, DisconnectReason, EmitError, EventError, Handshake, Socket, SocketId, SocketTimeout,

@@ -97,6 +97,29 @@ async fn browser() {
     assert!(screenshot.is_file(), "the run took its screenshot");
 }
 
+/// The examples a user copies (`axum_app`, `tower_layer`, `recovery`), built and run as they
+/// are, against the official client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn examples() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let env = [
+        (
+            "AXUM_APP_BIN",
+            build_example("axum_app").display().to_string(),
+        ),
+        (
+            "TOWER_LAYER_BIN",
+            build_example("tower_layer").display().to_string(),
+        ),
+        (
+            "RECOVERY_BIN",
+            build_example("recovery").display().to_string(),
+        ),
+        ("OWN_SERVERS", "1".to_owned()),
+    ];
+    node::run("examples.test.mjs", &env, Duration::from_secs(120)).await;
+}
+
 /// Where `name` is on the `PATH`.
 fn which(name: &str) -> Option<std::path::PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)

@@ -5,6 +5,7 @@
 mod client_bundle;
 mod config;
 mod dynamic;
+mod layer;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -12,6 +13,7 @@ mod tests;
 pub use config::ServerConfig;
 pub use dynamic::DynamicNamespace;
 use dynamic::{Matcher, Parent};
+pub use layer::{SocketIoLayer, SocketIoService};
 pub use stats::ServerStats;
 
 use crate::adapter::{AdapterFactory, IntoRooms};
