@@ -23,6 +23,8 @@
 //! }
 //! ```
 //!
+//! The [`guide`] walks through it all, typed API first.
+//!
 //! That is the untyped API. Its typed counterpart checks event names, arguments and
 //! acknowledgements at compile time: declare the events as traits under [`events`], then use
 //! `Server<dyn ClientEvents, dyn ServerEvents, dyn InterServerEvents, Data>` (see [`Server`] and
@@ -56,6 +58,7 @@ mod cluster_tests;
 #[cfg(test)]
 mod harness;
 
+pub mod guide;
 pub mod typed;
 #[cfg(feature = "typescript")]
 pub mod typescript;
