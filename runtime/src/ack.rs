@@ -2,6 +2,7 @@
 
 use crate::adapter::{AckFailure, AckOutcome};
 use crate::engineio::SendError;
+use crate::protocol::Str;
 use crate::protocol::socketio::{Args, ArgsError, EncodeError, encode};
 use crate::socket::Socket;
 use crate::socket::SocketId;
@@ -124,13 +125,16 @@ impl<T> fmt::Debug for AckFuture<T> {
 }
 
 impl AckFuture {
-    pub(crate) fn waiting(rx: oneshot::Receiver<Args>, timeout: Duration) -> Self {
+    pub(crate) fn waiting(rx: oneshot::Receiver<Args>, timeout: Duration, nsp: Str) -> Self {
         AckFuture {
             inner: Box::pin(async move {
                 match tokio::time::timeout(timeout, rx).await {
                     Ok(Ok(args)) => Ok(args),
                     Ok(Err(_)) => Err(AckError::Disconnected),
-                    Err(_) => Err(AckError::Timeout),
+                    Err(_) => {
+                        crate::metrics::ack_timeout(&nsp);
+                        Err(AckError::Timeout)
+                    }
                 }
             }),
             decode: keep,

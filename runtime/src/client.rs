@@ -79,6 +79,7 @@ impl Client {
         volatile: bool,
     ) -> Result<(), SendError> {
         if volatile && engine.queued() > 0 {
+            crate::metrics::queue_overflow(false);
             return Ok(());
         }
         match engine.send_shared(&packet.frame, &packet.attachments) {
@@ -87,6 +88,7 @@ impl Client {
                 // moment later rather than here: a broadcast gets here holding the namespace's
                 // and the adapter's locks, which closing a socket takes too.
                 tracing::warn!(sid = %engine.id(), "send queue full: closing the connection");
+                crate::metrics::queue_overflow(true);
                 engine.terminate_soon(CloseReason::TransportError);
                 Err(SendError::QueueFull)
             }

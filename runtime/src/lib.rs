@@ -44,6 +44,7 @@ mod ack;
 mod broadcast;
 mod client;
 mod handler;
+pub mod metrics;
 mod namespace;
 mod remote;
 mod server;

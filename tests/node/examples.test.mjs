@@ -117,3 +117,43 @@ describe("examples/recovery.rs", () => {
     assert.deepEqual(ticks, ticks.map((_, i) => first + i), "no tick lost, none twice");
   });
 });
+
+describe("examples/metrics.rs", () => {
+  it("reports sockets, rooms, packets and bytes on its Prometheus endpoint", T, async () => {
+    const { url } = await start(process.env.METRICS_BIN);
+    const scrape = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const value = (name, labels = "") => {
+        const line = text.split("\n").find((l) => l.startsWith(`${name}${labels} `) || (labels === "" && l.startsWith(`${name}{`) === false && l.startsWith(`${name} `)));
+        return line === undefined ? undefined : Number(line.split(" ").pop());
+      };
+      return { text, value };
+    };
+    const sockets = [];
+    for (const transports of [["websocket"], ["polling"]]) {
+      const socket = io(url, { forceNew: true, transports, reconnection: false });
+      sockets.push(socket);
+      await once(socket, "connect", 5000);
+      socket.emit("join", "room-a");
+      assert.deepEqual(await echo(socket, "x"), "x");
+    }
+    let m = await scrape();
+    assert.equal(m.value("socketry_sockets_connected", '{nsp="/"}'), 2, m.text);
+    assert.equal(m.value("socketry_sessions"), 2, m.text);
+    // Each socket's own room, and room-a.
+    assert.equal(m.value("socketry_rooms", '{nsp="/"}'), 3, m.text);
+    for (const transport of ["websocket", "polling"]) {
+      for (const direction of ["in", "out"]) {
+        const labels = `{direction="${direction}",transport="${transport}"}`;
+        assert.ok(m.value("socketry_packets_total", labels) >= 2, `packets ${labels}\n${m.text}`);
+        assert.ok(m.value("socketry_bytes_total", labels) > 10, `bytes ${labels}\n${m.text}`);
+      }
+    }
+    for (const s of sockets) s.disconnect();
+    await new Promise((r) => setTimeout(r, 300));
+    m = await scrape();
+    assert.equal(m.value("socketry_sockets_connected", '{nsp="/"}'), 0, m.text);
+    assert.equal(m.value("socketry_rooms", '{nsp="/"}'), 0, m.text);
+    assert.equal(m.value("socketry_sessions"), 0, m.text);
+  });
+});

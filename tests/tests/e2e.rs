@@ -97,8 +97,8 @@ async fn browser() {
     assert!(screenshot.is_file(), "the run took its screenshot");
 }
 
-/// The examples a user copies (`axum_app`, `tower_layer`, `recovery`), built and run as they
-/// are, against the official client.
+/// The examples a user copies (`axum_app`, `tower_layer`, `recovery`, `metrics`), built and run
+/// as they are, against the official client.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn examples() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -115,6 +115,12 @@ async fn examples() {
             "RECOVERY_BIN",
             build_example("recovery").display().to_string(),
         ),
+        (
+            "METRICS_BIN",
+            build_example_with("metrics", &["metrics"])
+                .display()
+                .to_string(),
+        ),
         ("OWN_SERVERS", "1".to_owned()),
     ];
     node::run("examples.test.mjs", &env, Duration::from_secs(120)).await;
@@ -130,9 +136,15 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
 /// Builds example `name` of the examples package (as `cargo run --example` would) and gives
 /// its executable.
 fn build_example(name: &str) -> std::path::PathBuf {
+    build_example_with(name, &[])
+}
+
+/// [`build_example`] with these features of the examples package.
+fn build_example_with(name: &str, features: &[&str]) -> std::path::PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
         .args(["build", "-p", "socketry-examples", "--example", name])
+        .args(features.iter().flat_map(|f| ["--features", f]))
         .arg("--message-format=json")
         .current_dir(node::tests_dir())
         .stderr(std::process::Stdio::inherit())

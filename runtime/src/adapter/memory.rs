@@ -158,10 +158,14 @@ impl MemoryAdapter {
 impl Adapter for MemoryAdapter {
     fn add_all(&self, id: &SocketId, rooms: &[Room]) {
         let mut st = self.state.write().expect("rooms lock");
+        let before = st.rooms.len();
         for room in rooms {
             st.rooms.entry(room.clone()).or_default().insert(id.clone());
             st.sids.entry(id.clone()).or_default().insert(room.clone());
         }
+        let created = st.rooms.len() - before;
+        drop(st);
+        crate::metrics::rooms_changed(self.nsp.name(), created as i64);
     }
 
     fn del(&self, id: &SocketId, room: &Room) {
@@ -170,6 +174,7 @@ impl Adapter for MemoryAdapter {
             sids.remove(id);
             if sids.is_empty() {
                 st.rooms.remove(room);
+                crate::metrics::rooms_changed(self.nsp.name(), -1);
             }
         }
         if let Some(rooms) = st.sids.get_mut(id) {
@@ -185,6 +190,7 @@ impl Adapter for MemoryAdapter {
         let Some(rooms) = st.sids.remove(id) else {
             return;
         };
+        let before = st.rooms.len();
         for room in rooms {
             if let Some(sids) = st.rooms.get_mut(&room) {
                 sids.remove(id);
@@ -193,6 +199,9 @@ impl Adapter for MemoryAdapter {
                 }
             }
         }
+        let removed = before - st.rooms.len();
+        drop(st);
+        crate::metrics::rooms_changed(self.nsp.name(), -(removed as i64));
     }
 
     fn socket_rooms(&self, id: &SocketId) -> HashSet<Room> {

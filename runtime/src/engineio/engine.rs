@@ -64,6 +64,7 @@ impl EngineShared {
             .write()
             .expect("sessions lock")
             .insert(sid, socket.clone());
+        crate::metrics::session_opened();
         tracing::debug!(
             %sid,
             transport = transport.as_str(),

@@ -25,7 +25,9 @@ impl NamespaceInner {
         };
         let restored = match (&recovery, &auth["pid"], presented) {
             (Some(_), serde_json::Value::String(pid), Ok(offset)) => {
-                self.adapter().restore_session(pid, offset).await
+                let restored = self.adapter().restore_session(pid, offset).await;
+                crate::metrics::recovery(restored.is_some());
+                restored
             }
             _ => None,
         };
@@ -150,6 +152,7 @@ impl NamespaceInner {
                 }
             }
         }
+        crate::metrics::socket_connected(&self.name);
         tracing::info!(
             sid = %socket.id(),
             nsp = %self.name,

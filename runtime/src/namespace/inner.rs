@@ -262,7 +262,10 @@ impl LocalNamespace for NamespaceInner {
                         Ok(()) => match tokio::time::timeout(timeout, rx).await {
                             Ok(Ok(args)) => Ok(args),
                             Ok(Err(_)) => Err(AckFailure::Disconnected),
-                            Err(_) => Err(AckFailure::Timeout),
+                            Err(_) => {
+                                crate::metrics::ack_timeout(socket.ns());
+                                Err(AckFailure::Timeout)
+                            }
                         },
                     };
                     socket.forget_ack(ack_id);

@@ -53,7 +53,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
             self.0.acks.lock().expect("acks lock").remove(&id);
             return AckFuture::failed(e.into());
         }
-        AckFuture::waiting(rx, timeout)
+        AckFuture::waiting(rx, timeout, self.0.ns.name.clone())
     }
 
     pub(crate) fn register_ack(&self, id: u64) -> oneshot::Receiver<Args> {

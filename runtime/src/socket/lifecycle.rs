@@ -75,6 +75,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, D: 'static> Socket<C, S, D> {
         self.0.client.remove(&me);
         // Dropping the senders fails every pending `emit_with_ack` with `Disconnected`.
         self.0.acks.lock().expect("acks lock").clear();
+        crate::metrics::socket_disconnected(self.ns());
         tracing::info!(sid = %self.0.id, nsp = self.ns(), %reason, "socket disconnected");
         let handlers = std::mem::take(&mut *self.0.disconnect.write().expect("hooks lock"));
         for h in handlers {

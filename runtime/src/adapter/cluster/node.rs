@@ -211,6 +211,7 @@ async fn send_in_order(
                 let published = shared.transport.publish(message).await;
                 if let Err(e) = &published {
                     tracing::warn!(nsp = shared.nsp.name(), error = %e, "a cluster message was not published");
+                    crate::metrics::adapter_error(shared.nsp.name());
                 }
                 let offset = published.ok().flatten();
                 match then_deliver {
@@ -233,16 +234,19 @@ async fn send_in_order(
             Outgoing::Ephemeral(message) => {
                 if let Err(e) = shared.transport.publish_ephemeral(message).await {
                     tracing::warn!(nsp = shared.nsp.name(), error = %e, "a cluster request was not sent");
+                    crate::metrics::adapter_error(shared.nsp.name());
                 }
             }
             Outgoing::Response { to, message } => {
                 if let Err(e) = shared.transport.publish_response(&to, message).await {
                     tracing::warn!(nsp = shared.nsp.name(), error = %e, "a cluster response was not sent");
+                    crate::metrics::adapter_error(shared.nsp.name());
                 }
             }
             Outgoing::Persist { pid, session, ttl } => {
                 if let Err(e) = shared.transport.persist_session(&pid, session, ttl).await {
                     tracing::warn!(nsp = shared.nsp.name(), error = %e, "a recovery session was not stored");
+                    crate::metrics::adapter_error(shared.nsp.name());
                 }
             }
             Outgoing::Flushed(done) => {
@@ -277,6 +281,7 @@ async fn collect(
         Ok(Ok(n)) => n.saturating_sub(1),
         Ok(Err(e)) => {
             tracing::warn!(nsp = shared.nsp.name(), error = %e, "the server count is unknown");
+            crate::metrics::adapter_error(shared.nsp.name());
             0
         }
         Err(_) => 0,
@@ -585,6 +590,7 @@ impl Adapter for ClusterAdapter {
                 Ok(n) => n.max(1),
                 Err(e) => {
                     tracing::warn!(nsp = shared.nsp.name(), error = %e, "the server count is unknown");
+                    crate::metrics::adapter_error(shared.nsp.name());
                     1
                 }
             }

@@ -268,6 +268,7 @@ impl EngineSocket {
             return;
         }
         tracing::debug!(sid = %self.id, %reason, "session closed");
+        crate::metrics::session_closed();
         self.closed.cancel();
         // The transport writing the queue waits on it, not on the token.
         self.queue.close();

@@ -30,16 +30,23 @@ fn text_response(body: Str) -> Response {
 /// A payload in the session's protocol: v4 text; v3 text, or binary when it carries binary
 /// packets and the client takes binary.
 pub(crate) fn payload_response(socket: &EngineSocket, packets: &[Packet]) -> Response {
+    let count = |len: usize| {
+        let n = packets.len() as u64;
+        crate::metrics::packets(crate::metrics::Direction::Out, "polling", n, len as u64);
+    };
     if socket.protocol() == ProtocolVersion::V4 {
-        return text_response(payload::encode_v4(packets));
+        let body = payload::encode_v4(packets);
+        count(body.len());
+        return text_response(body);
     }
     if socket.b64() || !payload::v3::has_binary(packets) {
-        return text_response(payload::v3::encode_text(packets));
+        let body = payload::v3::encode_text(packets);
+        count(body.len());
+        return text_response(body);
     }
-    body_response(
-        Body::from(payload::v3::encode_binary(packets)),
-        "application/octet-stream",
-    )
+    let body = payload::v3::encode_binary(packets);
+    count(body.len());
+    body_response(Body::from(body), "application/octet-stream")
 }
 
 /// A `GET`: waits for packets and answers with all that are queued.
@@ -153,14 +160,19 @@ async fn read_and_handle(
         }
     };
     guard.disarm();
+    let len = bytes.len() as u64;
     let packets: Box<dyn Iterator<Item = _>> = match (socket.protocol(), binary) {
         (ProtocolVersion::V4, _) => Box::new(payload::decode_v4(bytes)),
         (ProtocolVersion::V3, false) => Box::new(payload::v3::decode_text(bytes).into_iter()),
         (ProtocolVersion::V3, true) => Box::new(payload::v3::decode_binary(bytes).into_iter()),
     };
+    let mut received = 0;
     for packet in packets {
         match packet {
-            Ok(packet) => socket.on_packet(packet),
+            Ok(packet) => {
+                received += 1;
+                socket.on_packet(packet);
+            }
             Err(e) => {
                 tracing::debug!(sid = %socket.id(), error = %e, "parse error");
                 socket.terminate(CloseReason::ParseError);
@@ -168,6 +180,7 @@ async fn read_and_handle(
             }
         }
     }
+    crate::metrics::packets(crate::metrics::Direction::In, "polling", received, len);
     let mut res = "ok".into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));

@@ -265,6 +265,11 @@ impl WsWriter {
         self.buf.copied_len() >= self.keep.max(1)
     }
 
+    /// How many bytes of frames are gathered, not written yet.
+    pub(crate) fn pending_len(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Adds `packet`'s frame, in `socket`'s protocol.
     pub(crate) fn push(&mut self, socket: &EngineSocket, packet: &Packet) {
         self.push_as(socket.protocol(), socket.b64(), packet);

@@ -172,6 +172,11 @@ async fn read_frames(
 
 /// A message from the client, decoded in the session's protocol.
 fn on_message(socket: &Arc<EngineSocket>, message: WsMessage) {
+    let len = match &message {
+        WsMessage::Text(text) => text.len(),
+        WsMessage::Binary(data) => data.len(),
+    };
+    crate::metrics::packets(crate::metrics::Direction::In, "websocket", 1, len as u64);
     let packet = match (message, socket.protocol()) {
         (WsMessage::Text(text), ProtocolVersion::V4) => Packet::decode_text(text),
         (WsMessage::Text(text), ProtocolVersion::V3) => Packet::decode_text_v3(text),
@@ -215,16 +220,28 @@ async fn write_queue(mut writer: WsWriter, socket: Arc<EngineSocket>) {
             writer.control_due();
         }
         let mut last = false;
+        let (mut packets, mut bytes) = (0u64, 0usize);
         for packet in batch.drain() {
             if packet == Packet::Close {
                 last = true;
                 break;
             }
             writer.push_as(protocol, b64, &packet);
-            if writer.is_full() && !written(&socket, writer.flush().await) {
-                break 'session;
+            packets += 1;
+            if writer.is_full() {
+                bytes += writer.pending_len();
+                if !written(&socket, writer.flush().await) {
+                    break 'session;
+                }
             }
         }
+        bytes += writer.pending_len();
+        crate::metrics::packets(
+            crate::metrics::Direction::Out,
+            "websocket",
+            packets,
+            bytes as u64,
+        );
         // Also the connection's own frames (a pong, the answer to a close).
         if !written(&socket, writer.flush().await) {
             break;
