@@ -78,19 +78,7 @@ async fn run() -> std::io::Result<()> {
         )
         .merge(io.router());
 
-    let port: u16 = match std::env::var("PORT") {
-        Err(_) => 3000,
-        Ok(p) => p.trim().parse().map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={p:?} is not a port number"),
-            )
-        })?,
-    };
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+    let (listener, addr) = socketry_examples::listen(3000).await?;
     tracing::info!("listening on http://{addr}");
     // Until Ctrl-C or SIGTERM; then the clients are told and the server waits for them.
     io.serve_app(listener, app, socketry::shutdown_signal())

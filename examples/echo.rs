@@ -36,8 +36,17 @@ impl EngineHandler for Echo {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
+    let (listener, addr) = socketry_examples::listen(3000).await?;
     let engine = EngineIo::new(EngineIoConfig::default(), Echo);
-    println!("echo server on http://127.0.0.1:{port}/engine.io/");
-    engine.serve(format!("127.0.0.1:{port}")).await
+    // An endpoint for engine.io-client, not a page: a browser visiting it gets Engine.IO's
+    // `400 {"code":0,"message":"Transport unknown"}`.
+    println!("echo server: connect engine.io-client to http://{addr} (path /engine.io/)");
+    let shutdown = engine.clone();
+    socketry::serve(listener, engine.router(), async move {
+        socketry::shutdown_signal().await;
+        shutdown
+            .shutdown_within(std::time::Duration::from_secs(10))
+            .await;
+    })
+    .await
 }

@@ -32,11 +32,8 @@ async fn main() -> std::io::Result<()> {
         .route("/metrics", get(move || async move { prometheus.render() }))
         .merge(io.router());
 
-    let port: u16 = std::env::var("PORT")
-        .map(|p| p.parse().expect("PORT is a port number"))
-        .unwrap_or(3000);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("listening on http://127.0.0.1:{port} (metrics at /metrics)");
+    let (listener, addr) = socketry_examples::listen(3000).await?;
+    println!("listening on http://{addr} (metrics at /metrics)");
     io.serve_app(listener, app, socketry::shutdown_signal())
         .await
 }

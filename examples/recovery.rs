@@ -44,11 +44,8 @@ async fn main() -> std::io::Result<()> {
         }
     });
 
-    let port: u16 = std::env::var("PORT")
-        .map(|p| p.parse().expect("PORT is a port number"))
-        .unwrap_or(3000);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    tracing::info!("listening on http://127.0.0.1:{port}");
+    let (listener, addr) = socketry_examples::listen(3000).await?;
+    tracing::info!("listening on http://{addr}");
     let app = io.router();
     io.serve_app(listener, app, socketry::shutdown_signal())
         .await

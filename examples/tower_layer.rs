@@ -33,11 +33,8 @@ async fn main() -> std::io::Result<()> {
     });
     let service = tower::ServiceBuilder::new().layer(io.layer()).service(app);
 
-    let port: u16 = std::env::var("PORT")
-        .map(|p| p.parse().expect("PORT is a port number"))
-        .unwrap_or(3000);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("listening on http://127.0.0.1:{port}");
+    let (listener, addr) = socketry_examples::listen(3000).await?;
+    println!("listening on http://{addr}");
     loop {
         let (tcp, _) = listener.accept().await?;
         let service = TowerToHyperService::new(service.clone());

@@ -313,15 +313,6 @@ async fn run() -> std::io::Result<()> {
         });
 
     // PORT picks the port (default 3000); one that is not a port is an error, not a default.
-    let port: u16 = match std::env::var("PORT") {
-        Err(_) => 3000,
-        Ok(p) => p.trim().parse().map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("PORT={p:?} is not a port number (1-65535)"),
-            )
-        })?,
-    };
     let app = io
         .router()
         .route(
@@ -340,14 +331,8 @@ async fn run() -> std::io::Result<()> {
                 )
             }),
         );
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!("cannot listen on {addr}: {e} (set PORT to use another port)"),
-        )
-    })?;
-    tracing::info!("chat on http://127.0.0.1:{port}");
+    let (listener, addr) = socketry_examples::listen(3000).await?;
+    tracing::info!("chat on http://{addr}");
     // Until Ctrl-C or SIGTERM; then every client is told the server is shutting down.
     io.serve_app(listener, app, socketry::shutdown_signal())
         .await

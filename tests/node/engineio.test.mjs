@@ -403,6 +403,21 @@ describe("upgrade", () => {
     assert.equal(await (await fetch(pollUrl(sid))).text(), "4still polling");
   });
 
+  it("takes one pending upgrade per session: a second WebSocket meanwhile is closed, the first completes", T, async () => {
+    const { sid } = await pollingHandshake();
+    const first = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await first.opened;
+    await sleep(50);
+    const second = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await within(3000, second.closed, "the second pending upgrade closed");
+    first.send("2probe");
+    assert.equal(await first.nextMessage(), "3probe");
+    first.send("5");
+    first.send("4after");
+    assert.equal(await first.nextMessage(), "4after");
+    first.close();
+  });
+
   it("gives up an upgrade that is not probed within upgrade_timeout", T, async () => {
     const { sid } = await pollingHandshake();
     // Answer the heartbeats meanwhile, as a polling client would.
