@@ -19,6 +19,42 @@ async function expectError(url, init, status, code, message) {
   assert.deepEqual(await res.json(), { code, message });
 }
 
+describe("a flood of requests for unknown sessions", () => {
+  it("answers each with code 1 and creates nothing, a client beside unharmed", T, async (t) => {
+    const sessions = async () => Number(await (await fetch(`${URL_BASE}/control/sessions`)).text());
+    const socket = await openSocket({ transports: ["websocket"] });
+    const before = await sessions();
+    const sent = Array.from({ length: 200 }, (_, i) => `during the flood ${i}`);
+    const got = messages(socket, sent.length, 20000);
+    const codes = new Map();
+    const started = Date.now();
+    const WORKERS = 50, EACH = 60;
+    const healthy = (async () => {
+      for (const m of sent) {
+        socket.send(m);
+        await sleep(2);
+      }
+    })();
+    await Promise.all(Array.from({ length: WORKERS }, async (_, w) => {
+      for (let i = 0; i < EACH; i++) {
+        // Well-formed ids nobody holds, and ids that are not ids at all.
+        const sid = i % 2 ? `${String(w).padStart(2, "0")}${"A".repeat(18)}` : `x${i}-${w}`;
+        const res = await fetch(pollUrl(sid), i % 3 ? {} : { method: "POST", body: "4x" });
+        const body = await res.json();
+        const key = `${res.status} ${body.code}`;
+        codes.set(key, (codes.get(key) ?? 0) + 1);
+      }
+    }));
+    const rate = Math.round((WORKERS * EACH) / ((Date.now() - started) / 1000));
+    t.diagnostic(`unknown-session requests: ${rate}/s (${WORKERS} at a time)`);
+    await healthy;
+    assert.deepEqual([...codes], [["400 1", WORKERS * EACH]]);
+    assert.deepEqual(await got, sent, "the client beside got every echo, in order");
+    assert.equal(await sessions(), before, "no session made by the flood");
+    socket.close();
+  });
+});
+
 describe("handshake", () => {
   it("opens a long-polling session with the reference's open packet", T, async () => {
     const { sid, open, res } = await pollingHandshake();
