@@ -118,7 +118,8 @@ describe(`churn: ${WAVES} waves of ${CLIENTS} clients`, () => {
       t.diagnostic(
         `wave ${wave}: peak ${peak.sessions} sessions, ${peak.rooms} rooms, ${asked.pendingAcks} pending acks, ` +
           `${gone.recoverySessions} recovery sessions kept; after: ${JSON.stringify(expired)}; ` +
-          `rss ${(idle.rss / 2 ** 20).toFixed(1)} MiB (baseline ${(baseline.rss / 2 ** 20).toFixed(1)})`,
+          `rss ${(idle.rss / 2 ** 20).toFixed(1)} MiB (baseline ${(baseline.rss / 2 ** 20).toFixed(1)})` +
+          (idle.heap == null ? "" : `; heap ${(idle.heap / 2 ** 20).toFixed(2)} MiB (baseline ${(baseline.heap / 2 ** 20).toFixed(2)})`),
       );
       assert.ok(gone.recoverySessions > 0, "dropped clients' sessions were kept for recovery");
       if (wave === 1) warm = idle.rss;

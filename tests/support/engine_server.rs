@@ -118,23 +118,28 @@ pub async fn start() -> TestServer {
         .route(
             "/control/reason/{sid}",
             get(
-                |State((reasons, _, _)): State<(Reasons, EngineIo, EngineIo)>, Path(sid): Path<String>| async move {
+                |State((reasons, _, _)): State<(Reasons, EngineIo, EngineIo)>,
+                 Path(sid): Path<String>| async move {
                     reasons.0.lock().unwrap().get(&sid).copied().unwrap_or("")
                 },
             ),
         )
         .route(
             "/control/sessions",
-            get(|State((_, _, main)): State<(Reasons, EngineIo, EngineIo)>| async move {
-                main.session_count().to_string()
-            }),
+            get(
+                |State((_, _, main)): State<(Reasons, EngineIo, EngineIo)>| async move {
+                    main.session_count().to_string()
+                },
+            ),
         )
         .route(
             "/control/shutdown-doomed",
-            post(|State((_, doomed, _)): State<(Reasons, EngineIo, EngineIo)>| async move {
-                doomed.shutdown();
-                "ok"
-            }),
+            post(
+                |State((_, doomed, _)): State<(Reasons, EngineIo, EngineIo)>| async move {
+                    doomed.shutdown();
+                    "ok"
+                },
+            ),
         )
         .with_state((reasons.clone(), doomed.clone(), main.clone()));
 

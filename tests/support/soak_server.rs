@@ -120,6 +120,7 @@ pub async fn start(heartbeat: Duration, window: Duration) -> TestServer {
                     "recoveryPackets": s.recovery_packets,
                     "tasks": s.runtime_tasks,
                     "rss": crate::sio_server::resident_bytes(),
+                    "heap": heap_bytes(),
                 }))
             }
         }),
@@ -137,4 +138,18 @@ pub async fn start(heartbeat: Duration, window: Duration) -> TestServer {
         }
     };
     TestServer::serve_app(io, app, shutdown, stopped).await
+}
+
+/// The bytes the program holds on the heap (allocated and not freed), when it runs on
+/// jemalloc (feature `jemalloc`): unlike the resident memory, it does not count what the
+/// allocator keeps of what was freed.
+fn heap_bytes() -> Option<usize> {
+    #[cfg(feature = "jemalloc")]
+    {
+        use tikv_jemalloc_ctl::{epoch, stats};
+        epoch::advance().ok()?;
+        stats::allocated::read().ok()
+    }
+    #[cfg(not(feature = "jemalloc"))]
+    None
 }

@@ -14,6 +14,11 @@ use socketry_tests::{
 };
 use std::time::Duration;
 
+// The long soak's allocator experiment (feature `jemalloc`, see `benches/soak.sh`).
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// One row at a time: the suites check heartbeats, timeouts and recovery windows, and two of
 /// them at once on a two-core machine would measure each other.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -5,7 +5,7 @@ use super::{
     PersistedSession, RecoveryCounts, RestoredSession, Room, SessionLog, SocketInfo,
 };
 use crate::protocol::socketio::EncodedPacket;
-use crate::protocol::{IdMap, IdSet, SocketId, Str};
+use crate::protocol::{IdMap, IdSet, ShrinkWhenSparse, SocketId, Str};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
@@ -183,6 +183,8 @@ impl Adapter for MemoryAdapter {
                 st.sids.remove(id);
             }
         }
+        st.rooms.shrink_when_sparse();
+        st.sids.shrink_when_sparse();
     }
 
     fn del_all(&self, id: &SocketId) {
@@ -200,6 +202,8 @@ impl Adapter for MemoryAdapter {
             }
         }
         let removed = before - st.rooms.len();
+        st.rooms.shrink_when_sparse();
+        st.sids.shrink_when_sparse();
         drop(st);
         crate::metrics::rooms_changed(self.nsp.name(), -(removed as i64));
     }

@@ -10,6 +10,7 @@
 
 use super::ConnectionStateRecovery;
 use super::{BroadcastOptions, PersistedSession, RestoredSession, Room};
+use crate::protocol::ShrinkWhenSparse;
 use crate::protocol::Str;
 use crate::protocol::socketio::EncodedPacket;
 use std::collections::{HashMap, VecDeque};
@@ -203,6 +204,7 @@ impl SessionLog {
             return None;
         }
         let kept = self.sessions.remove(pid)?;
+        self.sessions.shrink_when_sparse();
         Some(RestoredSession {
             session: kept.session,
             resume_after: Str::from(self.offset(from)),
@@ -243,6 +245,10 @@ impl SessionLog {
         if !self.sessions.is_empty() {
             let window = self.config.max_disconnection_duration;
             self.sessions.retain(|_, kept| !expired(kept.at, window));
+            self.sessions.shrink_when_sparse();
+        }
+        if self.packets.capacity() > 64 && self.packets.len() < self.packets.capacity() / 4 {
+            self.packets.shrink_to(self.packets.len() * 2);
         }
     }
 

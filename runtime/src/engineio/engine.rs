@@ -36,7 +36,10 @@ impl EngineShared {
     }
 
     pub(crate) fn remove(&self, sid: Sid) {
-        self.sessions.write().expect("sessions lock").remove(&sid);
+        use crate::protocol::ShrinkWhenSparse;
+        let mut sessions = self.sessions.write().expect("sessions lock");
+        sessions.remove(&sid);
+        sessions.shrink_when_sparse();
     }
 
     /// Opens a session and starts its heartbeat; returns it with its `open` packet body.

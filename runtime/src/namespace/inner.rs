@@ -9,7 +9,7 @@ use crate::adapter::{
 use crate::client::Client;
 use crate::engineio::{EngineSocket, SendError};
 use crate::protocol::socketio::{Args, EncodedPacket};
-use crate::protocol::{OrderedIdMap, SocketId, Str};
+use crate::protocol::{OrderedIdMap, ShrinkWhenSparse, SocketId, Str};
 use crate::server::ServerInner;
 use crate::socket::Socket;
 use std::collections::HashSet;
@@ -137,6 +137,7 @@ impl NamespaceInner {
         let empty = {
             let mut sockets = self.sockets.write().expect("sockets lock");
             sockets.swap_remove(&socket.id());
+            sockets.shrink_when_sparse();
             sockets.is_empty()
         };
         if empty {

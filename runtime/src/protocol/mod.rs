@@ -21,6 +21,7 @@ mod request;
 mod reserved;
 mod sid;
 pub mod socketio;
+mod sparse;
 mod str;
 
 pub use framed::Framed;
@@ -28,4 +29,5 @@ pub(crate) use id_hash::{HandlerMap, IdMap, IdSet, OrderedIdMap};
 pub use request::RequestInfo;
 pub use reserved::{MAX_EVENT_ARGS, RESERVED_EVENTS};
 pub use sid::{Sid, SocketId};
+pub(crate) use sparse::ShrinkWhenSparse;
 pub use str::Str;
