@@ -10,17 +10,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { chromium } from "playwright-core";
+import { freePort } from "./helpers.mjs";
 
 const { CHAT_BIN, CHROMIUM, SCREENSHOT } = process.env;
 const T = { timeout: 60000 };
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Starts the demo on `port`; resolves once it listens. */
 function startChat(port) {

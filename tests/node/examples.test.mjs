@@ -5,21 +5,12 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import net from "node:net";
 import { io } from "socket.io-client";
-import { within, once } from "./helpers.mjs";
+import { within, once, freePort } from "./helpers.mjs";
 
 const T = { timeout: 30000 };
 const running = [];
 after(() => running.forEach((c) => c.exitCode === null && c.kill("SIGKILL")));
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Starts example binary `bin` on a free port; resolves with its URL once it listens. */
 async function start(bin) {

@@ -2,11 +2,21 @@
 
 import { Socket } from "engine.io-client";
 import WebSocket from "ws";
+import net from "node:net";
 
 export const URL_BASE = process.env.SOCKETRY_URL;
 // A file that starts its own servers says so with OWN_SERVERS.
 if (!URL_BASE && !process.env.OWN_SERVERS) throw new Error("SOCKETRY_URL is not set (the Rust test harness sets it)");
 export const WS_BASE = URL_BASE?.replace(/^http/, "ws");
+
+/** A loopback port free now, for a server a test file starts itself. */
+export async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

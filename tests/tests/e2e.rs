@@ -97,6 +97,7 @@ async fn browser() {
         ("CHAT_BIN", chat.display().to_string()),
         ("CHROMIUM", chromium.display().to_string()),
         ("SCREENSHOT", screenshot.display().to_string()),
+        ("OWN_SERVERS", "1".to_owned()),
     ];
     node::run("browser.test.mjs", &env, Duration::from_secs(240)).await;
     assert!(screenshot.is_file(), "the run took its screenshot");
