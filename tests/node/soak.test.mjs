@@ -20,6 +20,16 @@ after(() => open.forEach((s) => s.disconnect()));
 
 const stats = async () => (await fetch(`${URL_BASE}/control/stats`)).json();
 
+const mib = (bytes) => (bytes / 2 ** 20).toFixed(2);
+
+/** With SOAK_HEAP_DUMPS set (benches/soak.sh with SOAK_ALLOCATOR=heap-profile), the server
+ * writes a heap profile named `name`. */
+async function heapDump(name) {
+  if (!process.env.SOAK_HEAP_DUMPS) return;
+  const res = await fetch(`${URL_BASE}/control/heap-dump?name=${name}`, { method: "POST" });
+  assert.equal(res.status, 200, `heap dump ${name}: ${await res.text()}`);
+}
+
 /** Waits until `ok(stats)` holds; gives the stats then. */
 async function until(what, ok, ms = 120000) {
   const deadline = Date.now() + ms;
@@ -93,6 +103,7 @@ const settled = (s) => s.sessions === 0 && s.sockets === 0 && s.rooms === 0 && s
 describe(`churn: ${WAVES} waves of ${CLIENTS} clients`, () => {
   it("frees everything after each wave, and memory does not grow from wave to wave", { timeout: 4 * 3600 * 1000 }, async (t) => {
     const baseline = await until("an idle server", settled);
+    await heapDump("baseline");
     let warm;
     for (let wave = 1; wave <= WAVES; wave++) {
       const sockets = await connectAll(CLIENTS);
@@ -115,11 +126,13 @@ describe(`churn: ${WAVES} waves of ${CLIENTS} clients`, () => {
         (s) => settled(s) && s.recoverySessions === 0 && s.recoveryPackets === 0,
       );
       const idle = await until(`wave ${wave}'s tasks ended`, (s) => s.tasks <= baseline.tasks);
+      await heapDump(`wave-${wave}`);
       t.diagnostic(
         `wave ${wave}: peak ${peak.sessions} sessions, ${peak.rooms} rooms, ${asked.pendingAcks} pending acks, ` +
           `${gone.recoverySessions} recovery sessions kept; after: ${JSON.stringify(expired)}; ` +
           `rss ${(idle.rss / 2 ** 20).toFixed(1)} MiB (baseline ${(baseline.rss / 2 ** 20).toFixed(1)})` +
-          (idle.heap == null ? "" : `; heap ${(idle.heap / 2 ** 20).toFixed(2)} MiB (baseline ${(baseline.heap / 2 ** 20).toFixed(2)})`),
+          (idle.heap == null ? "" : `; heap ${(idle.heap / 2 ** 20).toFixed(2)} MiB (baseline ${(baseline.heap / 2 ** 20).toFixed(2)})`) +
+          (idle.allocator == null ? "" : `; jemalloc resident ${mib(idle.allocator.resident)} metadata ${mib(idle.allocator.metadata)} MiB (baseline ${mib(baseline.allocator.resident)}, ${mib(baseline.allocator.metadata)})`),
       );
       assert.ok(gone.recoverySessions > 0, "dropped clients' sessions were kept for recovery");
       if (wave === 1) warm = idle.rss;

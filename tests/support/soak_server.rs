@@ -10,6 +10,8 @@
 //!   (broadcasts in flight while the server shuts down), acknowledged at once.
 //!
 //! `GET /control/stats` gives [`socketry::Server::stats`] and the process's resident memory.
+//! `POST /control/heap-dump?name=N` writes a jemalloc heap profile to `$SOAK_HEAP_DUMPS/N.heap`
+//! (feature `heap-profile`; without it, 404).
 //! `POST /control/shutdown` shuts the server down as `Server::serve_app` does on SIGTERM;
 //! The Rust test's output says how long the shutdown took.
 
@@ -121,9 +123,19 @@ pub async fn start(heartbeat: Duration, window: Duration) -> TestServer {
                     "tasks": s.runtime_tasks,
                     "rss": crate::sio_server::resident_bytes(),
                     "heap": heap_bytes(),
+                    "allocator": allocator_bytes(),
                 }))
             }
         }),
+    );
+    #[cfg(feature = "heap-profile")]
+    let app = app.route(
+        "/control/heap-dump",
+        post(
+            |axum::extract::Query(q): axum::extract::Query<
+                std::collections::HashMap<String, String>,
+            >| async move { heap_dump(q.get("name").map_or("dump", String::as_str)) },
+        ),
     );
     let shutdown = async move {
         wait.notified().await;
@@ -142,7 +154,8 @@ pub async fn start(heartbeat: Duration, window: Duration) -> TestServer {
 
 /// The bytes the program holds on the heap (allocated and not freed), when it runs on
 /// jemalloc (feature `jemalloc`): unlike the resident memory, it does not count what the
-/// allocator keeps of what was freed.
+/// allocator keeps of what was freed. Objects freed into a thread cache count as allocated:
+/// `benches/soak.sh` turns the caches off (`tcache:false`) for this figure to be exact.
 fn heap_bytes() -> Option<usize> {
     #[cfg(feature = "jemalloc")]
     {
@@ -152,4 +165,49 @@ fn heap_bytes() -> Option<usize> {
     }
     #[cfg(not(feature = "jemalloc"))]
     None
+}
+
+/// What jemalloc holds besides the heap, when it is the allocator: `resident` (its pages in
+/// memory: live objects, dirty pages not yet given back, and its metadata) and `metadata`.
+fn allocator_bytes() -> Option<serde_json::Value> {
+    #[cfg(feature = "jemalloc")]
+    {
+        use tikv_jemalloc_ctl::{epoch, stats};
+        epoch::advance().ok()?;
+        Some(serde_json::json!({
+            "resident": stats::resident::read().ok()?,
+            "metadata": stats::metadata::read().ok()?,
+            "retained": stats::retained::read().ok()?,
+        }))
+    }
+    #[cfg(not(feature = "jemalloc"))]
+    None
+}
+
+/// Writes jemalloc's heap profile (the allocations it sampled that are still live) to
+/// `$SOAK_HEAP_DUMPS/{name}.heap`, and the program's path beside it for `jeprof`.
+#[cfg(feature = "heap-profile")]
+fn heap_dump(name: &str) -> (axum::http::StatusCode, String) {
+    let Some(dir) = std::env::var_os("SOAK_HEAP_DUMPS") else {
+        return (
+            axum::http::StatusCode::CONFLICT,
+            "SOAK_HEAP_DUMPS is not set".into(),
+        );
+    };
+    let dir = std::path::PathBuf::from(dir);
+    if let Ok(exe) = std::env::current_exe() {
+        let _ = std::fs::write(dir.join("program"), exe.to_string_lossy().as_bytes());
+    }
+    let path = dir.join(format!("{name}.heap"));
+    // jemalloc keeps the name it is given for as long as it likes: a leaked, NUL-ended copy.
+    let mut bytes = path.to_string_lossy().into_owned().into_bytes();
+    bytes.push(0);
+    let name: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    match tikv_jemalloc_ctl::raw::write_str(b"prof.dump\0", name) {
+        Ok(()) => (axum::http::StatusCode::OK, path.display().to_string()),
+        Err(e) => (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("prof.dump: {e} (is _RJEM_MALLOC_CONF prof:true set?)"),
+        ),
+    }
 }
