@@ -20,8 +20,24 @@ pub struct Conn {
 /// Connects through the full handshake (Engine.IO open, Socket.IO CONNECT); returns how long
 /// it took.
 pub async fn connect(port: u16) -> std::io::Result<(Conn, Duration)> {
+    connect_from(port, None).await
+}
+
+/// [`connect`] from a given loopback address (`127.0.0.x`): one source address has about
+/// 28,000 ephemeral ports to a server's port, which the largest rows need more than.
+pub async fn connect_from(
+    port: u16,
+    source: Option<std::net::Ipv4Addr>,
+) -> std::io::Result<(Conn, Duration)> {
     let started = Instant::now();
-    let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+    let tcp = match source {
+        None => TcpStream::connect(("127.0.0.1", port)).await?,
+        Some(ip) => {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind((ip, 0).into())?;
+            socket.connect(([127, 0, 0, 1], port).into()).await?
+        }
+    };
     tcp.set_nodelay(true)?;
     let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
     // tungstenite zeroes its whole read buffer (128 KiB by default) before each read: with many

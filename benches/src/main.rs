@@ -10,6 +10,7 @@
 //! Servers run pinned to core 0 (`taskset`), the generator on core 1.
 
 mod client;
+mod http;
 mod scenarios;
 mod servers;
 mod stats;
@@ -48,6 +49,9 @@ async fn main() {
         for (si, scenario) in scenarios.iter().enumerate() {
             // Interleaved: A B C A B C …, so that a noisy moment hits every server alike.
             for spec in &specs {
+                if scenario.needs_polling() && spec.name.starts_with("bare") {
+                    continue;
+                }
                 let Some(server) = servers::start(spec).await else {
                     eprintln!("skipping {}: it did not start", spec.name);
                     continue;
