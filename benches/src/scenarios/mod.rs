@@ -424,13 +424,26 @@ impl Tally {
 
 /// Connects `n` WebSocket clients, 200 at a time, in this `LocalSet`.
 async fn connect_many(port: u16, n: usize) -> Vec<Conn> {
-    let permits = Rc::new(Semaphore::new(200));
+    connect_all(n, 200, move || async move {
+        client::connect(port).await.ok().map(|(c, _)| c)
+    })
+    .await
+}
+
+/// Runs `connect` `n` times, `at_once` at a time, in this `LocalSet`; keeps what connected.
+async fn connect_all<C, F, Fut>(n: usize, at_once: usize, connect: F) -> Vec<C>
+where
+    C: 'static,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<C>> + 'static,
+{
+    let permits = Rc::new(Semaphore::new(at_once));
     let pending: Vec<_> = (0..n)
         .map(|_| {
-            let permits = permits.clone();
+            let (permits, attempt) = (permits.clone(), connect());
             tokio::task::spawn_local(async move {
                 let _p = permits.acquire().await;
-                client::connect(port).await.ok().map(|(c, _)| c)
+                attempt.await
             })
         })
         .collect();

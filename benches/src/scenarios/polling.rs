@@ -1,7 +1,7 @@
 //! Rows over HTTP long-polling: broadcasts to polling receivers, echo, and a flood of requests
 //! for sessions that do not exist.
 
-use super::{Tally, latencies, now_us};
+use super::{Tally, connect_all, latencies, now_us};
 use crate::client;
 use crate::http::{HttpConn, PollingConn};
 use crate::servers::{Running, cpu_of};
@@ -9,27 +9,13 @@ use crate::stats::Outcome;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 /// Connects `n` polling clients, 100 at a time, in this `LocalSet`.
 async fn connect_polling(port: u16, n: usize) -> Vec<PollingConn> {
-    let permits = Rc::new(Semaphore::new(100));
-    let pending: Vec<_> = (0..n)
-        .map(|_| {
-            let permits = permits.clone();
-            tokio::task::spawn_local(async move {
-                let _p = permits.acquire().await;
-                PollingConn::connect(port).await.ok()
-            })
-        })
-        .collect();
-    let mut conns = Vec::new();
-    for p in pending {
-        if let Ok(Some(c)) = p.await {
-            conns.push(c);
-        }
-    }
-    conns
+    connect_all(n, 100, move || async move {
+        PollingConn::connect(port).await.ok()
+    })
+    .await
 }
 
 /// Broadcasts from a WebSocket sender to receivers on long-polling, each in its own loop of
