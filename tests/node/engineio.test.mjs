@@ -499,6 +499,18 @@ describe("http compression", () => {
     assert.equal(packets[399], "4399");
   });
 
+  it("takes the coding the client prefers, by weight", T, async () => {
+    const { sid } = await pollingHandshake();
+    for (const [accept, coding] of [["deflate", "deflate"], ["gzip;q=0.5, deflate", "deflate"], ["deflate;q=0.1, *", "gzip"]]) {
+      await fetch(pollUrl(sid), { method: "POST", body: "4flood:300" });
+      const res = await fetch(pollUrl(sid), { headers: { "accept-encoding": accept } });
+      assert.equal(res.headers.get("content-encoding"), coding, accept);
+      // fetch decodes it: the payload is whole.
+      const packets = (await res.text()).split("\x1e");
+      assert.deepEqual([packets.length, packets[299]], [300, "4299"], accept);
+    }
+  });
+
   it("leaves small payloads and clients that do not accept it alone", T, async () => {
     const { sid } = await pollingHandshake();
     await fetch(pollUrl(sid), { method: "POST", body: "4small" });

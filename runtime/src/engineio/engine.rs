@@ -171,30 +171,6 @@ impl EngineIo {
             .route(&format!("{path}/"), any(service::handle))
             .route(&format!("{path}/{{*rest}}"), any(service::handle))
             .with_state(self.clone());
-        if let Some(threshold) = self.shared.config.http_compression {
-            use tower_http::compression::{
-                CompressionLayer,
-                predicate::{Predicate, SizeAbove},
-            };
-            // Only payloads: `ok` answers and errors are tiny, and upgrades have no body.
-            let predicate = SizeAbove::new(threshold.saturating_sub(1)).and(
-                |_: http::StatusCode,
-                 _: http::Version,
-                 h: &http::HeaderMap,
-                 _: &http::Extensions| {
-                    h.get(http::header::CONTENT_TYPE)
-                        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"))
-                },
-            );
-            router = router.layer(
-                CompressionLayer::new()
-                    .gzip(true)
-                    .deflate(true)
-                    .no_br()
-                    .no_zstd()
-                    .compress_when(predicate),
-            );
-        }
         if let Some(cors) = &self.shared.config.cors {
             router = router.layer(cors.clone());
         }

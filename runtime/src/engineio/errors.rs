@@ -1,6 +1,7 @@
 //! The errors the reference server answers a bad HTTP request with, and the reasons a session
 //! closes.
 
+use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
@@ -35,6 +36,21 @@ impl ErrorCode {
             ErrorCode::UnsupportedProtocolVersion => "Unsupported protocol version",
         }
     }
+
+    /// `{"code":…,"message":…}` with the reference's message, as the reference's `JSON.stringify`
+    /// writes it.
+    fn json_body(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownTransport => r#"{"code":0,"message":"Transport unknown"}"#,
+            ErrorCode::UnknownSid => r#"{"code":1,"message":"Session ID unknown"}"#,
+            ErrorCode::BadHandshakeMethod => r#"{"code":2,"message":"Bad handshake method"}"#,
+            ErrorCode::BadRequest => r#"{"code":3,"message":"Bad request"}"#,
+            ErrorCode::Forbidden => r#"{"code":4,"message":"Forbidden"}"#,
+            ErrorCode::UnsupportedProtocolVersion => {
+                r#"{"code":5,"message":"Unsupported protocol version"}"#
+            }
+        }
+    }
 }
 
 /// A refused request, answered as the reference does: HTTP 400 (403 for
@@ -60,27 +76,35 @@ impl RequestError {
 
 impl IntoResponse for RequestError {
     fn into_response(self) -> Response {
-        let message = self
-            .message
-            .unwrap_or_else(|| self.code.message().to_owned());
-        if self.websocket {
-            let mut res = (StatusCode::BAD_REQUEST, message).into_response();
-            let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return res;
-        }
-        let status = if self.code == ErrorCode::Forbidden {
-            StatusCode::FORBIDDEN
+        // Built by hand: refusals are what a flood of forged session ids costs, so the usual
+        // answers are static bytes, with no JSON encoder and no header map rewritten.
+        let (status, content_type, body) = if self.websocket {
+            let body = match self.message {
+                Some(message) => Body::from(message),
+                None => Body::from(self.code.message()),
+            };
+            (StatusCode::BAD_REQUEST, "text/html", body)
         } else {
-            StatusCode::BAD_REQUEST
+            let status = if self.code == ErrorCode::Forbidden {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let body = match self.message {
+                Some(message) => Body::from(
+                    serde_json::json!({ "code": self.code as u8, "message": message }).to_string(),
+                ),
+                None => Body::from(self.code.json_body()),
+            };
+            (status, "application/json", body)
         };
-        let body = serde_json::json!({ "code": self.code as u8, "message": message });
-        let mut res = (status, body.to_string()).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        let mut res = Response::new(body);
+        *res.status_mut() = status;
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if self.websocket {
+            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         res
     }
 }
@@ -134,4 +158,59 @@ pub enum SendError {
     /// The session's send queue is full: the client reads more slowly than the server writes.
     #[error("the session's send queue is full")]
     QueueFull,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [ErrorCode; 6] = [
+        ErrorCode::UnknownTransport,
+        ErrorCode::UnknownSid,
+        ErrorCode::BadHandshakeMethod,
+        ErrorCode::BadRequest,
+        ErrorCode::Forbidden,
+        ErrorCode::UnsupportedProtocolVersion,
+    ];
+
+    #[test]
+    fn static_bodies_are_the_json_of_code_and_message() {
+        for code in ALL {
+            let json = serde_json::json!({ "code": code as u8, "message": code.message() });
+            assert_eq!(code.json_body(), json.to_string(), "{code:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn refusals_answer_as_the_reference() {
+        let body = |res: Response| async move {
+            let (parts, body) = res.into_parts();
+            let bytes = axum::body::to_bytes(body, 1024).await.unwrap();
+            (parts, String::from_utf8(bytes.to_vec()).unwrap())
+        };
+        let (parts, text) = body(RequestError::new(ErrorCode::UnknownSid).into_response()).await;
+        assert_eq!(parts.status, StatusCode::BAD_REQUEST);
+        assert_eq!(parts.headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(text, r#"{"code":1,"message":"Session ID unknown"}"#);
+
+        let forbidden = RequestError {
+            code: ErrorCode::Forbidden,
+            message: Some("no \"token\"".into()),
+            websocket: false,
+        };
+        let (parts, text) = body(forbidden.into_response()).await;
+        assert_eq!(parts.status, StatusCode::FORBIDDEN);
+        assert_eq!(text, r#"{"code":4,"message":"no \"token\""}"#);
+
+        let ws = RequestError {
+            code: ErrorCode::BadRequest,
+            message: None,
+            websocket: true,
+        };
+        let (parts, text) = body(ws.into_response()).await;
+        assert_eq!(parts.status, StatusCode::BAD_REQUEST);
+        assert_eq!(parts.headers[header::CONTENT_TYPE], "text/html");
+        assert_eq!(parts.headers[header::CONNECTION], "close");
+        assert_eq!(text, "Bad request");
+    }
 }

@@ -1,19 +1,21 @@
 //! What the server knows of the HTTP request that opened a session.
 
 pub use crate::protocol::RequestInfo;
+use std::borrow::Cow;
 
 /// The query parameters Engine.IO reads.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct EngineQuery {
-    pub(crate) eio: Option<String>,
-    pub(crate) transport: Option<String>,
-    pub(crate) sid: Option<String>,
+pub(crate) struct EngineQuery<'a> {
+    // Borrowed from the request unless percent-encoded: every request parses these.
+    pub(crate) eio: Option<Cow<'a, str>>,
+    pub(crate) transport: Option<Cow<'a, str>>,
+    pub(crate) sid: Option<Cow<'a, str>>,
     /// `b64`: a v3 client that cannot take binary data.
     pub(crate) b64: bool,
 }
 
-impl EngineQuery {
-    pub(crate) fn parse(query: Option<&str>) -> Self {
+impl<'a> EngineQuery<'a> {
+    pub(crate) fn parse(query: Option<&'a str>) -> Self {
         let mut q = EngineQuery::default();
         for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             let slot = match &*k {
@@ -27,7 +29,7 @@ impl EngineQuery {
                 _ => continue,
             };
             // Node's `Object.fromEntries(searchParams)` keeps the last of repeated keys.
-            *slot = Some(v.into_owned());
+            *slot = Some(v);
         }
         q
     }

@@ -231,7 +231,10 @@ async fn serve_connection(
 ) {
     let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
-        req.extensions_mut().insert(slot.clone());
+        // Only a WebSocket keeps the slot past its request; other requests skip the clone.
+        if req.headers().contains_key(http::header::UPGRADE) {
+            req.extensions_mut().insert(slot.clone());
+        }
         app.clone().oneshot(req.map(axum::body::Body::new))
     });
     // A client that sends nothing is held no longer than one that sends its headers slowly.

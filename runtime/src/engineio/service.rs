@@ -5,6 +5,7 @@ use super::config::{EngineIoConfig, TransportKind};
 use super::engine::{EngineIo, remote_addr};
 use super::errors::{ErrorCode, RequestError};
 use super::request::{EngineQuery, RequestInfo};
+use super::transport::compression::Compression;
 use super::transport::upgrade::WsUpgrade;
 use super::transport::ws::conn::WsConfig;
 use super::transport::{polling, ws as websocket};
@@ -19,7 +20,9 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
     let shared = engine.shared;
     let config = &shared.config;
     let (mut parts, body) = req.into_parts();
-    let query = EngineQuery::parse(parts.uri.query());
+    // A clone shares the request's bytes; the query borrows from it while `parts` is changed.
+    let uri = parts.uri.clone();
+    let query = EngineQuery::parse(uri.query());
 
     let upgrade = if config.transports.contains(&TransportKind::WebSocket)
         && parts.headers.contains_key(header::UPGRADE)
@@ -30,7 +33,7 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
     };
     let is_upgrade = upgrade.is_some();
     let refuse = |code: ErrorCode, message: Option<String>| {
-        tracing::debug!(code = code as u8, uri = %parts.uri, "request refused");
+        tracing::debug!(code = code as u8, %uri, "request refused");
         RequestError {
             code,
             message,
@@ -66,7 +69,10 @@ pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Resp
             return refuse(ErrorCode::BadRequest, None);
         }
         return match parts.method {
-            Method::GET => polling::poll(&socket).await,
+            Method::GET => {
+                let compression = Compression::for_request(config.http_compression, &parts.headers);
+                polling::poll(&socket, compression).await
+            }
             Method::POST => polling::post(&socket, &parts.headers, body, config).await,
             // What the reference's polling transport answers to other methods.
             _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

@@ -3,54 +3,57 @@
 use crate::engineio::config::EngineIoConfig;
 use crate::engineio::errors::{CloseReason, ErrorCode, RequestError};
 use crate::engineio::session::{AbortGuard, EngineSocket, Upgrade};
-use crate::protocol::Str;
+use crate::engineio::transport::compression::Compression;
 use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
 use crate::protocol::engineio::payload;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// A `200` with a payload, as the reference writes it: its content type, and no caching.
-fn body_response(body: Body, content_type: &'static str) -> Response {
-    let mut res = Response::new(body);
+fn body_response(body: Bytes, content_type: &'static str) -> Response {
+    let mut res = Response::new(Body::from(body));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
-/// A text payload.
-fn text_response(body: Str) -> Response {
-    body_response(Body::from(body.into_bytes()), "text/plain; charset=UTF-8")
+const TEXT: &str = "text/plain; charset=UTF-8";
+const BINARY: &str = "application/octet-stream";
+
+/// A payload in the session's protocol, with its content type: v4 text; v3 text, or binary when
+/// it carries binary packets and the client takes binary.
+fn encode_payload(socket: &EngineSocket, packets: &[Packet]) -> (Bytes, &'static str) {
+    let (body, content_type) = if socket.protocol() == ProtocolVersion::V4 {
+        (payload::encode_v4(packets).into_bytes(), TEXT)
+    } else if socket.b64() || !payload::v3::has_binary(packets) {
+        (payload::v3::encode_text(packets).into_bytes(), TEXT)
+    } else {
+        (payload::v3::encode_binary(packets), BINARY)
+    };
+    let n = packets.len() as u64;
+    crate::metrics::packets(
+        crate::metrics::Direction::Out,
+        "polling",
+        n,
+        body.len() as u64,
+    );
+    (body, content_type)
 }
 
-/// A payload in the session's protocol: v4 text; v3 text, or binary when it carries binary
-/// packets and the client takes binary.
+/// A payload answered at once, uncompressed (the handshake's `open`, far below any threshold).
 pub(crate) fn payload_response(socket: &EngineSocket, packets: &[Packet]) -> Response {
-    let count = |len: usize| {
-        let n = packets.len() as u64;
-        crate::metrics::packets(crate::metrics::Direction::Out, "polling", n, len as u64);
-    };
-    if socket.protocol() == ProtocolVersion::V4 {
-        let body = payload::encode_v4(packets);
-        count(body.len());
-        return text_response(body);
-    }
-    if socket.b64() || !payload::v3::has_binary(packets) {
-        let body = payload::v3::encode_text(packets);
-        count(body.len());
-        return text_response(body);
-    }
-    let body = payload::v3::encode_binary(packets);
-    count(body.len());
-    body_response(Body::from(body), "application/octet-stream")
+    let (body, content_type) = encode_payload(socket, packets);
+    body_response(body, content_type)
 }
 
 /// A `GET`: waits for packets and answers with all that are queued.
-pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
+pub(crate) async fn poll(socket: &Arc<EngineSocket>, compression: Option<Compression>) -> Response {
     let Ok(consumer) = socket.consumer.try_lock() else {
         if socket.upgrade_state() >= Upgrade::Probed {
             // The WebSocket is taking the queue over: this poll is simply late.
@@ -93,7 +96,13 @@ pub(crate) async fn poll(socket: &Arc<EngineSocket>) -> Response {
     if packets.last() == Some(&Packet::Close) {
         socket.terminate(socket.closing_reason());
     }
-    payload_response(socket, &packets)
+    let (body, content_type) = encode_payload(socket, &packets);
+    let (body, encoding) = Compression::apply(compression, body).await;
+    let mut res = body_response(body, content_type);
+    if let Some(encoding) = encoding {
+        res.headers_mut().insert(header::CONTENT_ENCODING, encoding);
+    }
+    res
 }
 
 /// What a pending poll answers when the session closes under it: `noop` when the client closed
