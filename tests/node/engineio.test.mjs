@@ -407,6 +407,22 @@ describe("upgrade", () => {
     ws.close();
   });
 
+  it("closes at once a session whose client closes right after upgrading", T, async () => {
+    // socket.io-client does this when it disconnects while upgrading: `upgrade`, then the close
+    // frame, which arrive in one read.
+    const { sid } = await pollingHandshake();
+    const ws = rawWebSocket(`${WS_BASE}/engine.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await ws.opened;
+    ws.send("2probe");
+    assert.equal(await ws.nextMessage(), "3probe");
+    ws._socket.cork();
+    ws.send("5");
+    ws.close();
+    ws._socket.uncork();
+    assert.equal(await serverReason(sid, 3000), "transport close");
+    assert.equal(await within(3000, ws.closed, "close answered"), 1005);
+  });
+
   it("releases the pending poll with a noop once probed", T, async () => {
     const { sid } = await pollingHandshake();
     const pending = fetch(pollUrl(sid)).then((r) => r.text());

@@ -45,7 +45,7 @@ pub(crate) async fn handshake(
         return;
     }
     engine.handler.on_connect(&socket);
-    spawn_run(ws, socket, consumer, Vec::new());
+    spawn_run(ws, socket, consumer, Vec::new(), None);
 }
 
 /// A polling session probing, then moving to, this WebSocket. Until the client's `upgrade`
@@ -59,8 +59,10 @@ pub(crate) async fn upgrade(engine: Arc<EngineShared>, mut ws: WsConn, socket: A
     let deadline = tokio::time::sleep(engine.config.upgrade_timeout);
     tokio::pin!(deadline);
     let mut probed = false;
-    // What one read brought; after the `upgrade` packet, what the client sent next already.
+    // What one read brought; after the `upgrade` packet, what the client sent next already,
+    // and how that read ended: a client that closes as it upgrades sends both in one read.
     let mut read = Vec::new();
+    let mut ended = None;
     let upgraded = 'probe: loop {
         let result = tokio::select! {
             r = poll_fn(|cx| ws.reader.poll_read(cx, &mut |m| read.push(m))) => r,
@@ -87,6 +89,7 @@ pub(crate) async fn upgrade(engine: Arc<EngineShared>, mut ws: WsConn, socket: A
                 }
                 Ok(Packet::Upgrade) if probed => {
                     read = messages.collect();
+                    ended = result.err();
                     break 'probe true;
                 }
                 _ => {
@@ -111,23 +114,29 @@ pub(crate) async fn upgrade(engine: Arc<EngineShared>, mut ws: WsConn, socket: A
     let consumer = socket.consumer.clone().lock_owned().await;
     socket.finish_upgrade();
     tracing::debug!(sid = %socket.id(), "upgraded to websocket");
-    spawn_run(ws, socket, consumer, read);
+    spawn_run(ws, socket, consumer, read, ended);
 }
 
 /// Runs the session: its reader and its writer in tasks of their own, so that a packet to send
 /// wakes the writer alone and a frame read wakes the reader alone, and so that what the
 /// handshake needed (the HTTP upgrade, its closures) is freed now rather than held in the state
 /// of a task that lives as long as the connection.
+///
+/// `early` are messages read already, and `ended` how the read that brought them ended.
 fn spawn_run(
     ws: WsConn,
     socket: Arc<EngineSocket>,
     consumer: OwnedMutexGuard<()>,
     early: Vec<WsMessage>,
+    ended: Option<ReadError>,
 ) {
     let WsConn { reader, mut writer } = ws;
     writer.attach(&socket);
     for message in early {
         on_message(&socket, message);
+    }
+    if let Some(e) = ended {
+        read_ended(&reader, &socket, &e);
     }
     let writer = tokio::spawn(write_queue(writer, socket.clone()));
     tokio::spawn(read_frames(reader, socket, writer, consumer));
@@ -157,17 +166,22 @@ async fn read_frames(
             _ = &mut closed => break,
         };
         if let Err(e) = read {
-            tracing::debug!(sid = %socket.id(), error = %e, "websocket read ended");
-            if let Some(code) = e.close_code() {
-                reader.send_close(code);
-            }
-            socket.terminate(read_error_reason(&e));
+            read_ended(&reader, socket, &e);
         }
     }
     // The writer ends once the session has: it sends the close frame, then the halves drop.
     let _ = writer.await;
     drop(reader);
     drop(consumer);
+}
+
+/// The client closed, or sent what ends the connection: the session ends with the reason.
+fn read_ended(reader: &WsReader, socket: &Arc<EngineSocket>, e: &ReadError) {
+    tracing::debug!(sid = %socket.id(), error = %e, "websocket read ended");
+    if let Some(code) = e.close_code() {
+        reader.send_close(code);
+    }
+    socket.terminate(read_error_reason(e));
 }
 
 /// A message from the client, decoded in the session's protocol.
