@@ -25,13 +25,17 @@ use std::time::{Duration, Instant};
 
 /// Starts the server on a port the OS picks, with this ping interval and ping timeout, and
 /// recovery sessions kept for `window`.
-pub async fn start(heartbeat: Duration, window: Duration) -> TestServer {
+pub async fn start(
+    ping_interval: Duration,
+    ping_timeout: Duration,
+    window: Duration,
+) -> TestServer {
     let io = Server::new(
         ServerConfig::default()
             .engine(
                 EngineIoConfig::default()
-                    .ping_interval(heartbeat)
-                    .ping_timeout(heartbeat),
+                    .ping_interval(ping_interval)
+                    .ping_timeout(ping_timeout),
             )
             .connection_state_recovery(
                 ConnectionStateRecovery::default().max_disconnection_duration(window),

@@ -67,11 +67,19 @@ async fn soak() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let long =
         std::env::var_os("SOAK_CLIENTS").is_some() || std::env::var_os("SOAK_WAVES").is_some();
-    // Short heartbeats and recovery windows make each wave quick; the long soak's client
-    // process, running thousands of clients, answers pings and reconnects too late for them.
-    let (heartbeat, window) = if long { (10, 30) } else { (1, 2) };
-    let (heartbeat, window) = (Duration::from_secs(heartbeat), Duration::from_secs(window));
-    let server = soak_server::start(heartbeat, window).await;
+    // Pings every second keep heartbeat timers churning with the clients. The ping timeout and
+    // the recovery window are what a client must answer and come back within: with the 240
+    // clients of one Node process and this debug-built server sharing two busy cores, a second
+    // is not always enough (clients then time out, as they would against any server), and a
+    // longer window costs each wave only the wait for its recovery sessions to expire. The long
+    // soak's client process runs thousands of clients and answers later still.
+    let (interval, timeout, window) = if long { (10, 10, 30) } else { (1, 5, 5) };
+    let server = soak_server::start(
+        Duration::from_secs(interval),
+        Duration::from_secs(timeout),
+        Duration::from_secs(window),
+    )
+    .await;
     let limit = Duration::from_secs(if long { 4 * 3600 } else { 300 });
     node::run("soak.test.mjs", &[("SOCKETRY_URL", server.url())], limit).await;
 }
@@ -169,7 +177,8 @@ fn build_example_with(name: &str, features: &[&str]) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let server = soak_server::start(Duration::from_secs(20), Duration::from_secs(2)).await;
+    let heartbeat = Duration::from_secs(20);
+    let server = soak_server::start(heartbeat, heartbeat, Duration::from_secs(2)).await;
     let limit = Duration::from_secs(180);
     node::run(
         "shutdown.test.mjs",
