@@ -148,7 +148,9 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Builds example `name` of the examples package (as `cargo run --example` would) and gives
-/// its executable.
+/// its executable. Built with the package selection of the test command (`--workspace`), so
+/// that cargo unifies features as it did for the tests and reuses their build of `socketry`
+/// rather than compiling it again with the examples' features alone.
 fn build_example(name: &str) -> std::path::PathBuf {
     build_example_with(name, &[])
 }
@@ -157,8 +159,13 @@ fn build_example(name: &str) -> std::path::PathBuf {
 fn build_example_with(name: &str, features: &[&str]) -> std::path::PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["build", "-p", "socketry-examples", "--example", name])
-        .args(features.iter().flat_map(|f| ["--features", f]))
+        .args(["build", "--workspace", "--exclude", "socketry-bench"])
+        .args(["--example", name])
+        .args(
+            features
+                .iter()
+                .flat_map(|f| ["--features".to_owned(), format!("socketry-examples/{f}")]),
+        )
         .arg("--message-format=json")
         .current_dir(node::tests_dir())
         .stderr(std::process::Stdio::inherit())
