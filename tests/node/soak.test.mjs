@@ -130,7 +130,8 @@ describe(`churn: ${WAVES} waves of ${CLIENTS} clients`, () => {
       t.diagnostic(
         `wave ${wave}: peak ${peak.sessions} sessions, ${peak.rooms} rooms, ${asked.pendingAcks} pending acks, ` +
           `${gone.recoverySessions} recovery sessions kept; after: ${JSON.stringify(expired)}; ` +
-          `rss ${(idle.rss / 2 ** 20).toFixed(1)} MiB (baseline ${(baseline.rss / 2 ** 20).toFixed(1)})` +
+          `rss ${mib(idle.rss)} MiB (baseline ${mib(baseline.rss)}): anonymous ${mib(idle.rssAnon)} (baseline ${mib(baseline.rssAnon)}), ` +
+          `file-backed ${mib(idle.rssFile)} (baseline ${mib(baseline.rssFile)})` +
           (idle.heap == null ? "" : `; heap ${(idle.heap / 2 ** 20).toFixed(2)} MiB (baseline ${(baseline.heap / 2 ** 20).toFixed(2)})`) +
           (idle.allocator == null ? "" : `; jemalloc resident ${mib(idle.allocator.resident)} metadata ${mib(idle.allocator.metadata)} MiB (baseline ${mib(baseline.allocator.resident)}, ${mib(baseline.allocator.metadata)})`),
       );

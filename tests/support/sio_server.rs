@@ -534,10 +534,16 @@ fn slow_readers(observed: &Arc<Observed>) -> Server {
 
 /// The resident memory of this process, in bytes (0 where `/proc` does not say).
 pub fn resident_bytes() -> u64 {
+    status_bytes("VmRSS:")
+}
+
+/// A size in `/proc/self/status` (`VmRSS:`, `RssAnon:`, `RssFile:`), in bytes (0 where `/proc`
+/// does not say).
+pub fn status_bytes(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            let line = status.lines().find(|l| l.starts_with(field))?;
             let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
             Some(kib * 1024)
         })

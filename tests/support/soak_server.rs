@@ -126,6 +126,10 @@ pub async fn start(
                     "recoveryPackets": s.recovery_packets,
                     "tasks": s.runtime_tasks,
                     "rss": crate::sio_server::resident_bytes(),
+                    // Of which: memory the process wrote (heap, stacks), and pages of files it
+                    // mapped (its own code, paged in as paths run for the first time).
+                    "rssAnon": crate::sio_server::status_bytes("RssAnon:"),
+                    "rssFile": crate::sio_server::status_bytes("RssFile:"),
                     "heap": heap_bytes(),
                     "allocator": allocator_bytes(),
                 }))
