@@ -17,7 +17,20 @@ pub(crate) struct EngineQuery<'a> {
 impl<'a> EngineQuery<'a> {
     pub(crate) fn parse(query: Option<&'a str>) -> Self {
         let mut q = EngineQuery::default();
-        for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        for pair in query.unwrap_or("").split('&') {
+            // Most pairs have nothing to decode: those are split here, and the others decoded
+            // as `form_urlencoded` does.
+            let (k, v) = if pair.bytes().any(|b| b == b'%' || b == b'+') {
+                match form_urlencoded::parse(pair.as_bytes()).next() {
+                    Some(kv) => kv,
+                    None => continue,
+                }
+            } else if pair.is_empty() {
+                continue;
+            } else {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (Cow::Borrowed(k), Cow::Borrowed(v))
+            };
             let slot = match &*k {
                 "EIO" => &mut q.eio,
                 "transport" => &mut q.transport,
@@ -46,6 +59,32 @@ mod tests {
         assert_eq!(q.transport.as_deref(), Some("polling"));
         assert_eq!(q.sid.as_deref(), Some("ab-c"));
         assert_eq!(EngineQuery::parse(None), EngineQuery::default());
+    }
+
+    #[test]
+    fn splits_as_form_urlencoded_does() {
+        for query in [
+            "",
+            "&&",
+            "EIO=4&&transport=polling&",
+            "EIO&transport=&sid==x=",
+            "sid=a+b&transport=web%73ocket",
+            "%45IO=3&b64=1",
+            "b64=0&sid=%FF%FE",
+            "t=%zz&EIO=4",
+        ] {
+            let mut expected = EngineQuery::default();
+            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+                match &*k {
+                    "EIO" => expected.eio = Some(v),
+                    "transport" => expected.transport = Some(v),
+                    "sid" => expected.sid = Some(v),
+                    "b64" => expected.b64 = !v.is_empty() && v != "0" && v != "false",
+                    _ => {}
+                }
+            }
+            assert_eq!(EngineQuery::parse(Some(query)), expected, "{query}");
+        }
     }
 
     #[test]
