@@ -2,16 +2,15 @@
 //! an axum router.
 
 use super::config::{EngineIoConfig, TransportKind};
+use super::entry::{EngineService, Handle};
 use super::errors::CloseReason;
 use super::handler::EngineHandler;
 use super::request::RequestInfo;
-use super::service;
 use super::session::EngineSocket;
 use crate::protocol::Sid;
 use crate::protocol::Str;
 use crate::protocol::engineio::packet::ProtocolVersion;
 use axum::Router;
-use axum::routing::any;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -167,10 +166,10 @@ impl EngineIo {
     /// CORS layer when one is configured. Merge it into your app's router.
     pub fn router(&self) -> Router {
         let path = &self.shared.config.path;
+        let handle = Handle(self.clone());
         let mut router = Router::new()
-            .route(&format!("{path}/"), any(service::handle))
-            .route(&format!("{path}/{{*rest}}"), any(service::handle))
-            .with_state(self.clone());
+            .route_service(&format!("{path}/"), handle.clone())
+            .route_service(&format!("{path}/{{*rest}}"), handle);
         if let Some(cors) = &self.shared.config.cors {
             router = router.layer(cors.clone());
         }
@@ -216,7 +215,8 @@ impl EngineIo {
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let deadline = super::HttpServerConfig::default().shutdown_timeout;
-        super::serve::serve(listener, self.router(), async move {
+        let app = EngineService::new(&self, Router::new(), Vec::new());
+        super::serve::serve(listener, app, async move {
             super::serve::shutdown_signal().await;
             self.shutdown_within(deadline).await;
         })

@@ -12,6 +12,7 @@
 
 mod config;
 mod engine;
+mod entry;
 mod errors;
 mod handler;
 mod http_server;
@@ -25,6 +26,7 @@ pub use crate::protocol::engineio::packet::ProtocolVersion;
 pub use crate::protocol::{Framed, Sid, Str};
 pub use config::{AllowRequest, AllowRequestFuture, CookieOptions, EngineIoConfig, TransportKind};
 pub use engine::EngineIo;
+pub(crate) use entry::EngineService;
 pub use errors::{CloseReason, ErrorCode, SendError};
 pub use handler::{EngineHandler, Message};
 pub(crate) use http_server::ConnectionSlot;

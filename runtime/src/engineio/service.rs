@@ -11,12 +11,12 @@ use super::transport::ws::conn::WsConfig;
 use super::transport::{polling, ws as websocket};
 use crate::protocol::Sid;
 use crate::protocol::engineio::packet::{Packet, ProtocolVersion};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
 
-pub(crate) async fn handle(State(engine): State<EngineIo>, req: Request) -> Response {
+pub(crate) async fn handle(engine: EngineIo, req: Request) -> Response {
     let shared = engine.shared;
     let config = &shared.config;
     let (mut parts, body) = req.into_parts();

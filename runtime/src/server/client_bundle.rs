@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// The files the reference serves (`/socket.io(.msgpack|.esm)?(.min)?.js(.map)?`), where the
 /// package ships them.
-const FILES: &[&str] = &[
+pub(crate) const FILES: &[&str] = &[
     "socket.io.js",
     "socket.io.js.map",
     "socket.io.min.js",

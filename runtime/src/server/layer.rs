@@ -45,7 +45,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct SocketIoLayer {
-    router: axum::Router,
+    service: crate::engineio::EngineService,
     path: Arc<str>,
 }
 
@@ -61,7 +61,7 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     /// This server as a tower layer in front of another service (see [`SocketIoLayer`]).
     pub fn layer(&self) -> SocketIoLayer {
         SocketIoLayer {
-            router: self.router(),
+            service: self.service(),
             path: Arc::from(self.0.config.engine.path.trim_end_matches('/')),
         }
     }
@@ -113,9 +113,9 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         if self.layer.serves(request.uri().path()) {
-            let router = self.layer.router.clone();
+            let service = self.layer.service.clone();
             return Box::pin(async move {
-                let response = router.oneshot(request.map(Body::new)).await;
+                let response = service.oneshot(request.map(Body::new)).await;
                 Ok(response.unwrap_or_else(|never| match never {}))
             });
         }

@@ -250,10 +250,24 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
         router.layer(axum::Extension(KeepAlive(self.0.clone())))
     }
 
+    /// What [`router`](Self::router) answers, with the engine's requests (every poll, post
+    /// and refusal) handled without a router in front: what `serve` and the layer serve.
+    pub(crate) fn service(&self) -> crate::engineio::EngineService {
+        let path = &self.0.config.engine.path;
+        let bundle = match &self.0.config.serve_client {
+            Some(_) => client_bundle::FILES
+                .iter()
+                .map(|name| format!("{path}/{name}"))
+                .collect(),
+            None => Vec::new(),
+        };
+        crate::engineio::EngineService::new(&self.0.engine, self.router(), bundle)
+    }
+
     /// Serves this server alone on `addr` until Ctrl-C or SIGTERM, then closes it.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        let app = self.router();
+        let app = self.service();
         self.serve_app(listener, app, crate::engineio::shutdown_signal())
             .await
     }
