@@ -17,9 +17,17 @@ pub struct Conn {
     pub stream: Stream,
 }
 
+/// How long a connect took, in all and to the Engine.IO `open` packet (TCP, the HTTP upgrade
+/// and the `open`): the rest is the Socket.IO `CONNECT` and its answer.
+#[derive(Clone, Copy)]
+pub struct Handshake {
+    pub total: Duration,
+    pub opened: Duration,
+}
+
 /// Connects through the full handshake (Engine.IO open, Socket.IO CONNECT); returns how long
 /// it took.
-pub async fn connect(port: u16) -> std::io::Result<(Conn, Duration)> {
+pub async fn connect(port: u16) -> std::io::Result<(Conn, Handshake)> {
     connect_from(port, None).await
 }
 
@@ -28,7 +36,7 @@ pub async fn connect(port: u16) -> std::io::Result<(Conn, Duration)> {
 pub async fn connect_from(
     port: u16,
     source: Option<std::net::Ipv4Addr>,
-) -> std::io::Result<(Conn, Duration)> {
+) -> std::io::Result<(Conn, Handshake)> {
     let started = Instant::now();
     let tcp = match source {
         None => TcpStream::connect(("127.0.0.1", port)).await?,
@@ -58,6 +66,7 @@ pub async fn connect_from(
     if !open.starts_with('0') {
         return Err(std::io::Error::other("not an open packet"));
     }
+    let opened = started.elapsed();
     conn.send("40").await?;
     loop {
         let t = conn
@@ -68,7 +77,8 @@ pub async fn connect_from(
             break;
         }
     }
-    Ok((conn, started.elapsed()))
+    let total = started.elapsed();
+    Ok((conn, Handshake { total, opened }))
 }
 
 impl Conn {

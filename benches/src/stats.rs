@@ -22,6 +22,9 @@ pub struct Outcome {
     pub generator_cpu: f64,
     /// The repetition it belongs to, to pair it with `bare`'s run of the same repetition.
     pub rep: usize,
+    /// Connect rows: p50 and p99 of the time to the `open` packet, then of the `CONNECT`
+    /// after it, µs; where a connect's time goes (it is in the repetition's line, not the table).
+    pub phases: Option<[f64; 4]>,
 }
 
 impl Outcome {
@@ -34,7 +37,14 @@ impl Outcome {
             self.lost,
             self.server_cpu * 100.0,
             self.generator_cpu * 100.0
-        )
+        ) + &self
+            .phases
+            .map(|[o50, o99, c50, c99]| {
+                format!(
+                    " · to open p50 {o50:.0} µs p99 {o99:.0} µs, then CONNECT p50 {c50:.0} µs p99 {c99:.0} µs"
+                )
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -44,6 +54,12 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
         return f64::NAN;
     }
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// p50 and p99 of `us`, sorted here.
+pub fn p50_p99(mut us: Vec<f64>) -> [f64; 2] {
+    us.sort_by(f64::total_cmp);
+    [quantile(&us, 0.5), quantile(&us, 0.99)]
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

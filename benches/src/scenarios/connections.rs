@@ -1,9 +1,9 @@
 //! Rows about connections themselves: connects, idle connections held, echo round trips.
 
 use super::latencies;
-use crate::client::{self, Conn};
+use crate::client::{self, Conn, Handshake};
 use crate::servers::{Running, cpu_of};
-use crate::stats::Outcome;
+use crate::stats::{Outcome, p50_p99};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ pub(super) async fn connect(server: &Running, n: usize, concurrency: usize) -> O
     let rss_before = server.rss_kib();
     let permits = Rc::new(Semaphore::new(concurrency));
     let held: Rc<RefCell<Vec<Conn>>> = Rc::default();
-    let times: Rc<RefCell<Vec<f64>>> = Rc::default();
+    let times: Rc<RefCell<Vec<Handshake>>> = Rc::default();
     let (cpu0, gen0) = (server.cpu(), cpu_of("/proc/self/stat"));
     let started = Instant::now();
     let local = tokio::task::LocalSet::new();
@@ -24,7 +24,7 @@ pub(super) async fn connect(server: &Running, n: usize, concurrency: usize) -> O
         local.spawn_local(async move {
             let _permit = permits.acquire().await;
             if let Ok((conn, t)) = client::connect(port).await {
-                times.borrow_mut().push(t.as_micros() as f64);
+                times.borrow_mut().push(t);
                 held.borrow_mut().push(conn);
             }
         });
@@ -49,7 +49,12 @@ pub(super) async fn connect(server: &Running, n: usize, concurrency: usize) -> O
         generator_cpu,
         ..Default::default()
     };
-    latencies(std::mem::take(&mut times.borrow_mut()), &mut outcome);
+    let times = std::mem::take(&mut *times.borrow_mut());
+    let us = |d: std::time::Duration| d.as_micros() as f64;
+    let [o50, o99] = p50_p99(times.iter().map(|t| us(t.opened)).collect());
+    let [c50, c99] = p50_p99(times.iter().map(|t| us(t.total - t.opened)).collect());
+    outcome.phases = Some([o50, o99, c50, c99]);
+    latencies(times.iter().map(|t| us(t.total)).collect(), &mut outcome);
     drop(held);
     outcome
 }
@@ -99,7 +104,7 @@ pub(super) async fn idle(server: &Running, n: usize, hold: u64) -> Outcome {
                     let Ok((mut conn, t)) = connected else {
                         return;
                     };
-                    times.borrow_mut().push(t.as_micros() as f64);
+                    times.borrow_mut().push(t.total.as_micros() as f64);
                     alive.set(alive.get() + 1);
                     // Held: pings answered until the row ends and drops the task.
                     while conn.next_text().await.is_some() {}
