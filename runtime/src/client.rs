@@ -11,6 +11,7 @@ use crate::server::ServerInner;
 use crate::socket::{DisconnectReason, Socket};
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 /// A binary packet waiting for its attachments.
@@ -27,9 +28,9 @@ pub(crate) struct Client {
     connecting: Mutex<HashSet<Str>>,
     partial: Mutex<Option<Partial>>,
     server: Weak<ServerInner>,
-    /// The `connect_timeout` timer, stopped once a namespace is joined (as the reference clears
-    /// it) rather than left to hold a task and a timer for the rest of its delay.
-    connect_timer: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Waiting for its `connect_timeout`: it has neither joined a namespace (the reference
+    /// clears its timer then) nor closed. Whoever takes it settles the server's watch.
+    connect_deadline: AtomicBool,
     limits: DecodeLimits,
 }
 
@@ -45,13 +46,23 @@ impl Client {
             connecting: Mutex::default(),
             partial: Mutex::default(),
             server,
-            connect_timer: Mutex::default(),
+            connect_deadline: AtomicBool::new(false),
             limits,
         })
     }
 
-    pub(crate) fn set_connect_timer(&self, timer: tokio::task::AbortHandle) {
-        *self.connect_timer.lock().expect("timer lock") = Some(timer);
+    /// Ends the wait for `connect_timeout`, if this call is the one that ends it.
+    pub(crate) fn take_connect_deadline(&self) -> bool {
+        self.connect_deadline.swap(false, Ordering::AcqRel)
+    }
+
+    /// Joined or closed: the server no longer waits to close it.
+    fn settle_connect_deadline(&self) {
+        if self.take_connect_deadline()
+            && let Some(server) = self.server.upgrade()
+        {
+            server.connect_timeout.settle();
+        }
     }
 
     pub(crate) fn engine(&self) -> &Arc<EngineSocket> {
@@ -60,10 +71,6 @@ impl Client {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.engine.is_closed()
-    }
-
-    pub(crate) fn has_sockets(&self) -> bool {
-        !self.sockets.lock().expect("sockets lock").is_empty()
     }
 
     /// Writes a packet: its text, then its attachments, all or nothing. A volatile packet is
@@ -264,9 +271,7 @@ impl Client {
                 .lock()
                 .expect("sockets lock")
                 .insert(Str::from(nsp), socket);
-            if let Some(timer) = self.connect_timer.lock().expect("timer lock").take() {
-                timer.abort();
-            }
+            self.settle_connect_deadline();
         }
     }
 
@@ -303,6 +308,7 @@ impl Client {
 
     /// The connection closed: every socket leaves with the matching reason.
     pub(crate) fn on_engine_close(&self, reason: CloseReason) {
+        self.settle_connect_deadline();
         self.partial.lock().expect("partial lock").take();
         for socket in self.current_sockets() {
             socket.on_close(reason.into());
@@ -334,23 +340,13 @@ impl EngineHandler for Bridge {
             server.config.decode_limits(),
         );
         socket.set_state(client.clone());
+        // Watched before anything can join it: joining settles the watch.
+        client.connect_deadline.store(true, Ordering::Release);
+        server.connect_timeout.watch(&client);
         if socket.protocol() == ProtocolVersion::V3 {
             // Socket.IO v4 (v2 clients): the main namespace is joined implicitly.
             client.connect_main();
         }
-        let timeout = server.config.connect_timeout;
-        let weak = Arc::downgrade(&client);
-        let timer = tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            if let Some(client) = weak.upgrade()
-                && !client.is_closed()
-                && !client.has_sockets()
-            {
-                tracing::debug!(sid = %client.engine().id(), "no namespace joined in time");
-                client.close(DisconnectReason::ForcedServerClose);
-            }
-        });
-        client.set_connect_timer(timer.abort_handle());
     }
 
     fn on_message(&self, socket: &Arc<EngineSocket>, message: Message) {

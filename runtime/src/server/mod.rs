@@ -4,6 +4,7 @@
 
 mod client_bundle;
 mod config;
+mod connect_timeout;
 mod dynamic;
 mod layer;
 mod stats;
@@ -40,6 +41,8 @@ pub(crate) struct ServerInner {
     /// How many of `namespaces` dynamic namespaces made (changed under its lock).
     children: std::sync::atomic::AtomicUsize,
     engine: EngineIo,
+    /// Closes the connections that join no namespace in time.
+    pub(crate) connect_timeout: Arc<connect_timeout::ConnectTimeout>,
 }
 
 impl ServerInner {
@@ -156,6 +159,7 @@ impl<
     pub(crate) fn with_config(config: ServerConfig) -> Self {
         let inner = Arc::new_cyclic(|weak: &Weak<ServerInner>| ServerInner {
             adapter: config.adapter.clone(),
+            connect_timeout: connect_timeout::ConnectTimeout::new(config.connect_timeout),
             engine: EngineIo::with_handler(
                 config.engine.clone(),
                 Arc::new(crate::client::Bridge(weak.clone())),
