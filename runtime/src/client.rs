@@ -257,10 +257,13 @@ impl Client {
         let client = self.clone();
         // The middlewares run in it: what they log says which session and namespace.
         let span = tracing::debug_span!("connect", session = %self.engine.id(), nsp = %nsp);
-        tokio::spawn(tracing::Instrument::instrument(
-            async move { server.connect(client, nsp, auth).await },
+        // Begun here, as a handler is: without asynchronous middlewares the socket is admitted
+        // and answered before the next packet is read, and no task is spawned for it.
+        crate::handler::run(
+            Box::pin(async move { server.connect(client, nsp, auth).await }),
             span,
-        ));
+            |panic| tracing::error!(panic, "the handling of a CONNECT panicked"),
+        );
     }
 
     /// The end of a `CONNECT`: the socket admitted, or none.
