@@ -51,6 +51,11 @@ pub struct SessionLog {
     /// may not have received it cannot be resumed without a gap.
     overrun: u64,
     sessions: HashMap<Str, Kept>,
+    /// When each session was kept, oldest first: every session has the same window, so they
+    /// expire in this order, and pruning looks at the front only (a whole-map scan on each
+    /// broadcast, persist and take was quadratic when thousands of clients dropped at once).
+    /// An entry whose session was taken, or kept again since, is skipped.
+    expiry: VecDeque<(Instant, Str)>,
 }
 
 impl std::fmt::Debug for SessionLog {
@@ -92,6 +97,7 @@ impl SessionLog {
             bytes: 0,
             overrun: 0,
             sessions: HashMap::new(),
+            expiry: VecDeque::new(),
         }
     }
 
@@ -168,6 +174,7 @@ impl SessionLog {
             at: now,
             last: self.last,
         };
+        self.expiry.push_back((now, kept.session.pid.clone()));
         self.sessions.insert(kept.session.pid.clone(), kept);
     }
 
@@ -205,6 +212,9 @@ impl SessionLog {
         }
         let kept = self.sessions.remove(pid)?;
         self.sessions.shrink_when_sparse();
+        if self.sessions.is_empty() {
+            self.expiry.clear();
+        }
         Some(RestoredSession {
             session: kept.session,
             resume_after: Str::from(self.offset(from)),
@@ -242,14 +252,22 @@ impl SessionLog {
             self.bytes -= front.size;
             self.packets.pop_front();
         }
-        if !self.sessions.is_empty() {
-            let window = self.config.max_disconnection_duration;
-            self.sessions.retain(|_, kept| !expired(kept.at, window));
-            self.sessions.shrink_when_sparse();
+        let window = self.config.max_disconnection_duration;
+        while let Some((at, _)) = self.expiry.front() {
+            if !expired(*at, window) {
+                break;
+            }
+            let (at, pid) = self.expiry.pop_front().expect("a front");
+            if self.sessions.get(&pid).is_some_and(|kept| kept.at == at) {
+                self.sessions.remove(&pid);
+            }
         }
-        if self.packets.capacity() > 64 && self.packets.len() < self.packets.capacity() / 4 {
-            self.packets.shrink_to(self.packets.len() * 2);
+        if self.sessions.is_empty() {
+            self.expiry.clear();
         }
+        self.sessions.shrink_when_sparse();
+        self.expiry.shrink_when_sparse();
+        self.packets.shrink_when_sparse();
     }
 
     /// How many packets and sessions are kept.
@@ -514,5 +532,38 @@ mod tests {
             log.mark(&event("flood"), &opts(&[], &[]), now);
         }
         assert!(log.bytes <= 1000);
+    }
+
+    #[test]
+    fn sessions_expire_in_the_order_kept_and_a_taken_or_kept_again_one_only_once() {
+        let now = Instant::now();
+        let secs = Duration::from_secs;
+        let config = ConnectionStateRecovery::default().max_disconnection_duration(secs(10));
+        let mut log = SessionLog::new(config, DETECTION);
+        let since = log.position();
+        log.persist(session("a", &["sid"], since.clone()), now);
+        log.persist(session("b", &["sid"], since.clone()), now + secs(1));
+        log.persist(session("c", &["sid"], since.clone()), now + secs(2));
+        assert!(log.take("b", None, now + secs(3)).is_some());
+        // `a` drops again before its first window ends: its second window counts.
+        assert!(log.take("a", None, now + secs(4)).is_some());
+        log.persist(session("a", &["sid"], since), now + secs(5));
+        // The first `a` and `b` expire here, both taken already: nothing to drop for them.
+        log.prune(now + Duration::from_millis(11_500));
+        assert_eq!(log.len().1, 2, "c and the second a are kept");
+        assert!(
+            log.take("c", None, now + secs(13)).is_none(),
+            "c's window ended"
+        );
+        assert!(log.take("a", None, now + secs(14)).is_some());
+        assert!(log.is_empty() && log.expiry.is_empty());
+
+        // Many at once: each prune looks at the front only.
+        for i in 0..10_000 {
+            log.persist(session(&format!("p{i}"), &["sid"], log.position()), now);
+        }
+        assert_eq!(log.len().1, 10_000);
+        log.prune(now + secs(11));
+        assert!(log.is_empty() && log.expiry.is_empty());
     }
 }

@@ -1,8 +1,8 @@
-//! [`ShrinkWhenSparse`]: maps that give memory back once most of their entries are gone, so
-//! that a server that held a wave of 10 000 clients does not keep room for them after they
-//! left (a `HashMap` never shrinks by itself).
+//! [`ShrinkWhenSparse`]: maps and queues that give memory back once most of their entries
+//! are gone, so that a server that held a wave of 10 000 clients does not keep room for them
+//! after they left (a `HashMap` never shrinks by itself).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasher, Hash};
 
 /// Below this capacity a map is left as it is: too small to matter.
@@ -37,6 +37,14 @@ impl<K: Eq + Hash, S: BuildHasher> ShrinkWhenSparse for HashSet<K, S> {
 }
 
 impl<K: Eq + Hash, V, S: BuildHasher> ShrinkWhenSparse for indexmap::IndexMap<K, V, S> {
+    fn shrink_when_sparse(&mut self) {
+        if sparse(self.len(), self.capacity()) {
+            self.shrink_to(self.len() * 2);
+        }
+    }
+}
+
+impl<T> ShrinkWhenSparse for VecDeque<T> {
     fn shrink_when_sparse(&mut self) {
         if sparse(self.len(), self.capacity()) {
             self.shrink_to(self.len() * 2);
