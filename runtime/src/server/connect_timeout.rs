@@ -77,8 +77,11 @@ impl ConnectTimeout {
                 state.deadlines.front().map(|(deadline, _)| *deadline)
             };
             let Some(next) = next else {
-                // Not reached: a waiting client has a deadline queued.
-                self.state.lock().expect("connect timeout lock").running = false;
+                // Clients left without settling (their server was dropped first): nothing is
+                // left to close.
+                let mut state = self.state.lock().expect("connect timeout lock");
+                state.waiting = 0;
+                state.running = false;
                 return;
             };
             tokio::select! {
