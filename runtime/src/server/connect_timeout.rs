@@ -58,7 +58,7 @@ impl ConnectTimeout {
     /// A client watched here joined a namespace or closed: called once for it.
     pub(crate) fn settle(&self) {
         let mut state = self.state.lock().expect("connect timeout lock");
-        state.waiting -= 1;
+        state.waiting = state.waiting.saturating_sub(1);
         if state.waiting == 0 {
             self.settled.notify_one();
         }
