@@ -6,7 +6,7 @@ use super::entry::{EngineService, Handle};
 use super::errors::CloseReason;
 use super::handler::EngineHandler;
 use super::request::RequestInfo;
-use super::session::EngineSocket;
+use super::session::{EngineSocket, Heartbeats};
 use crate::protocol::Sid;
 use crate::protocol::Str;
 use crate::protocol::engineio::packet::ProtocolVersion;
@@ -22,6 +22,7 @@ pub(crate) struct EngineShared {
     pub(crate) config: EngineIoConfig,
     pub(crate) handler: Arc<dyn EngineHandler>,
     sessions: RwLock<HashMap<Sid, Arc<EngineSocket>>>,
+    pub(crate) heartbeats: Arc<Heartbeats>,
     shutting_down: AtomicBool,
 }
 
@@ -82,7 +83,7 @@ impl EngineShared {
             "pingTimeout": c.ping_timeout.as_millis() as u64,
             "maxPayload": c.max_http_buffer_size,
         });
-        tokio::spawn(socket.clone().heartbeat(c.ping_interval, c.ping_timeout));
+        socket.start_heartbeat(self);
         tracing::debug!(%sid, transport = transport.as_str(), "session opened");
         (socket, Str::from(open.to_string()))
     }
@@ -142,6 +143,7 @@ impl EngineIo {
                 config,
                 handler,
                 sessions: RwLock::new(HashMap::new()),
+                heartbeats: Arc::default(),
                 shutting_down: AtomicBool::new(false),
             }),
         }

@@ -4,6 +4,9 @@
 mod heartbeat;
 pub(crate) mod queue;
 
+use heartbeat::Beat;
+pub(crate) use heartbeat::Heartbeats;
+
 use crate::engineio::config::TransportKind;
 use crate::engineio::engine::EngineShared;
 use crate::engineio::errors::{CloseReason, SendError};
@@ -62,9 +65,8 @@ pub struct EngineSocket {
     pub(crate) close_pending: AtomicBool,
     /// A POST is being read (a second one at once is an error).
     pub(crate) posting: AtomicBool,
-    pub(crate) pong: Notify,
-    /// When the pong to the last ping is due; `None` while no ping is outstanding.
-    pong_deadline: Mutex<Option<tokio::time::Instant>>,
+    /// The heartbeat's deadline in force; `None` until the engine starts it.
+    beat: Mutex<Option<Beat>>,
     /// Woken when the upgrade is probed, to release the pending poll.
     pub(crate) probed: Notify,
     closed: CancellationToken,
@@ -111,8 +113,7 @@ impl EngineSocket {
             closing: AtomicBool::new(false),
             close_pending: AtomicBool::new(false),
             posting: AtomicBool::new(false),
-            pong: Notify::new(),
-            pong_deadline: Mutex::new(None),
+            beat: Mutex::new(None),
             probed: Notify::new(),
             closed: CancellationToken::new(),
             close_reason: OnceLock::new(),
@@ -355,9 +356,9 @@ impl EngineSocket {
             return;
         }
         match packet {
-            Packet::Pong if self.protocol == ProtocolVersion::V4 => self.pong.notify_one(),
+            Packet::Pong if self.protocol == ProtocolVersion::V4 => self.heard_heartbeat(),
             Packet::Ping if self.protocol == ProtocolVersion::V3 => {
-                self.pong.notify_one();
+                self.heard_heartbeat();
                 let _ = self.send_packet(Packet::Pong);
             }
             // In v4 only the server pings (a `2probe` outside an upgrade is a ping too).
