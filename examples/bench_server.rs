@@ -2,7 +2,9 @@
 //! arguments; `broadcast` makes the server emit `bcast` with the same arguments to every socket
 //! of `/`; `join` puts the socket in a room and acknowledges; `broadcast_room` emits `bcast` with
 //! the arguments after the room's name to that room. Defaults otherwise. Listens on
-//! `127.0.0.1:$PORT`.
+//! `127.0.0.1:$PORT`. `broadcast_bin` is `broadcast` with the body as a binary attachment
+//! (`451-[…,{"_placeholder":true,"num":0}]` and a binary frame); the typed build has no such
+//! event, its wire name being `bcast`'s as well.
 //!
 //! ```text
 //! cargo build --release --example bench_server && PORT=3000 target/release/examples/bench_server
@@ -19,6 +21,7 @@
 //! - `--redis` (built with `--features redis`): the first, a node of a cluster on the Redis at
 //!   `REDIS_URL`.
 
+use bytes::Bytes;
 use socketry::{Ack, ConnectionStateRecovery, Server, ServerConfig, Socket, events};
 
 /// What the load generator sends.
@@ -96,9 +99,16 @@ fn untyped(config: ServerConfig, decode: bool) -> Server {
                     let _ = ack.send(&((text, n),));
                 }
             });
+            let bin = io.clone();
             socket.on("broadcast", move |_, args, _| {
                 if let Ok((seq, sent_us, body)) = args.deserialize::<(u64, u64, String)>() {
                     let _ = io.emit("bcast", &(seq, sent_us, body));
+                }
+                std::future::ready(())
+            });
+            socket.on("broadcast_bin", move |_, args, _| {
+                if let Ok((seq, sent_us, body)) = args.deserialize::<(u64, u64, Bytes)>() {
+                    let _ = bin.emit("bcast", &(seq, sent_us, body));
                 }
                 std::future::ready(())
             });
@@ -108,10 +118,14 @@ fn untyped(config: ServerConfig, decode: bool) -> Server {
                     let _ = ack.send(&args);
                 }
             });
-            socket.on("broadcast", move |_, args, _| {
-                let _ = io.emit("bcast", &args);
-                std::future::ready(())
-            });
+            // Binary or not, the arguments (and their attachments) go out as they came.
+            for event in ["broadcast", "broadcast_bin"] {
+                let io = io.clone();
+                socket.on(event, move |_, args, _| {
+                    let _ = io.emit("bcast", &args);
+                    std::future::ready(())
+                });
+            }
         }
         std::future::ready(())
     });

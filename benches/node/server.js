@@ -17,6 +17,7 @@ io.on("connection", (socket) => {
     ack(...args);
   });
   socket.on("broadcast", (...args) => io.emit("bcast", ...args));
+  socket.on("broadcast_bin", (...args) => io.emit("bcast", ...args));
   socket.on("join", (room, ack) => {
     socket.join(room);
     ack();

@@ -1,6 +1,7 @@
 //! A minimal Socket.IO v5 client over WebSocket (Engine.IO v4): just what the load needs, with
 //! no client library in the hot path.
 
+use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
@@ -93,10 +94,30 @@ impl Conn {
     pub async fn next_text(&mut self) -> Option<Utf8Bytes> {
         next_text(&mut self.stream, Some(&mut self.sink)).await
     }
+
+    /// The next text or binary message, answering pings on the way.
+    pub async fn next_message(&mut self) -> Option<Incoming> {
+        next_message(&mut self.stream, Some(&mut self.sink)).await
+    }
+}
+
+/// A message from the server: text, or a binary attachment.
+pub enum Incoming {
+    Text(Utf8Bytes),
+    Binary(Bytes),
 }
 
 /// The next text message of `stream`; pings are answered through `sink` when given.
 pub async fn next_text(stream: &mut Stream, mut sink: Option<&mut Sink>) -> Option<Utf8Bytes> {
+    loop {
+        if let Incoming::Text(t) = next_message(stream, sink.as_deref_mut()).await? {
+            return Some(t);
+        }
+    }
+}
+
+/// The next text or binary message of `stream`; pings are answered through `sink` when given.
+pub async fn next_message(stream: &mut Stream, mut sink: Option<&mut Sink>) -> Option<Incoming> {
     loop {
         match stream.next().await? {
             Ok(Message::Text(t)) if t.as_str() == "2" => {
@@ -104,7 +125,8 @@ pub async fn next_text(stream: &mut Stream, mut sink: Option<&mut Sink>) -> Opti
                     let _ = s.send(Message::text("3")).await;
                 }
             }
-            Ok(Message::Text(t)) => return Some(t),
+            Ok(Message::Text(t)) => return Some(Incoming::Text(t)),
+            Ok(Message::Binary(b)) => return Some(Incoming::Binary(b)),
             Ok(_) => {}
             Err(_) => return None,
         }

@@ -109,9 +109,14 @@ async fn read_upgrade(tcp: &mut tokio::net::TcpStream, buf: &mut BytesMut) -> Op
 
 /// A final, unmasked text frame holding `text`.
 fn frame(text: &str) -> Bytes {
-    let len = text.len();
+    framed(0x81, text.as_bytes())
+}
+
+/// A final, unmasked frame (`first` is its first byte: FIN and opcode) holding `payload`.
+fn framed(first: u8, payload: &[u8]) -> Bytes {
+    let len = payload.len();
     let mut out = BytesMut::with_capacity(len + 10);
-    out.extend_from_slice(&[0x81]);
+    out.extend_from_slice(&[first]);
     if len < 126 {
         out.extend_from_slice(&[len as u8]);
     } else if len <= usize::from(u16::MAX) {
@@ -121,7 +126,7 @@ fn frame(text: &str) -> Bytes {
         out.extend_from_slice(&[127]);
         out.extend_from_slice(&(len as u64).to_be_bytes());
     }
-    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(payload);
     out.freeze()
 }
 
@@ -168,6 +173,8 @@ async fn read_frames(
     peers: Peers,
     rooms: Rooms,
 ) {
+    // A binary broadcast's header frame, sent with the binary frame that follows it.
+    let mut header = None;
     loop {
         while let Some((opcode, payload)) = next_frame(&mut buf) {
             match opcode {
@@ -175,7 +182,16 @@ async fn read_frames(
                     let Ok(text) = std::str::from_utf8(&payload) else {
                         return;
                     };
-                    on_text(text, outbox, &peers, &rooms);
+                    header = on_text(text, outbox, &peers, &rooms);
+                }
+                0x2 => {
+                    if let Some(header) = header.take() {
+                        let attachment = framed(0x82, &payload);
+                        for p in peers.lock().unwrap().iter() {
+                            p.send(header.clone());
+                            p.send(attachment.clone());
+                        }
+                    }
                 }
                 // A ping's pong.
                 0x9 => {
@@ -241,8 +257,11 @@ fn next_frame(buf: &mut BytesMut) -> Option<(u8, BytesMut)> {
     Some((opcode, payload))
 }
 
-fn on_text(t: &str, outbox: &Arc<Outbox>, peers: &Peers, rooms: &Rooms) {
+/// Answers a text frame; gives back a binary broadcast's header, to be sent with the next
+/// frame.
+fn on_text(t: &str, outbox: &Arc<Outbox>, peers: &Peers, rooms: &Rooms) -> Option<Bytes> {
     match contract::parse(t) {
+        Request::BroadcastBinary(text) => return Some(frame(&text)),
         Request::Connect(reply) => outbox.send(frame(reply)),
         Request::Broadcast(text) => {
             // One frame for everyone.
@@ -271,4 +290,5 @@ fn on_text(t: &str, outbox: &Arc<Outbox>, peers: &Peers, rooms: &Rooms) {
         Request::Echo(reply) => outbox.send(frame(&reply)),
         Request::Other => {}
     }
+    None
 }

@@ -58,10 +58,26 @@ async fn serve(tcp: tokio::net::TcpStream, peers: Peers, rooms: Rooms) {
         }
     };
     let reader = async move {
+        // A binary broadcast's header, sent with the binary message that follows it.
+        let mut header = None;
         while let Some(Ok(msg)) = stream.next().await {
-            let Message::Text(t) = msg else { continue };
+            let t = match msg {
+                Message::Text(t) => t,
+                Message::Binary(data) => {
+                    if let Some(header) = header.take() {
+                        let attachment = Message::Binary(data);
+                        for p in peers.lock().unwrap().iter() {
+                            let _ = p.send(Message::clone(&header));
+                            let _ = p.send(attachment.clone());
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
             let text = |s: String| Message::Text(Utf8Bytes::from(s));
             match contract::parse(t.as_str()) {
+                Request::BroadcastBinary(body) => header = Some(text(body)),
                 Request::Connect(reply) => {
                     let _ = tx.send(Message::text(reply));
                 }

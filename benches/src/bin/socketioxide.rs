@@ -37,6 +37,13 @@ async fn main() -> std::io::Result<()> {
                 let _ = io.emit("bcast", &(seq, ts, body)).await;
             },
         );
+        let io = io2.clone();
+        s.on(
+            "broadcast_bin",
+            async move |Data((seq, ts, body)): Data<(u64, u64, bytes::Bytes)>| {
+                let _ = io.emit("bcast", &(seq, ts, body)).await;
+            },
+        );
     });
     let app = axum::Router::new().layer(layer);
     use axum::serve::ListenerExt;

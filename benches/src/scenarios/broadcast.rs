@@ -3,10 +3,24 @@
 
 use super::polling::polling_broadcast;
 use super::{Tally, connect_many, latencies, now_us};
-use crate::client::{self, Conn};
+use crate::client::{self, Conn, Incoming};
 use crate::servers::{Running, cpu_of};
 use crate::stats::Outcome;
 use std::time::{Duration, Instant};
+
+/// Who a broadcast row's receivers are, and how they receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fanout {
+    /// Every socket, on WebSocket.
+    All,
+    /// A room of every tenth socket, the others connected and skipped.
+    Room,
+    /// Every socket, on HTTP long-polling.
+    Polling,
+    /// Every socket, on WebSocket, the payload as a binary attachment: each delivery is a
+    /// `BINARY_EVENT` header and a binary frame.
+    Binary,
+}
 
 /// A sender broadcasts through the server to every receiver; each delivery's latency is taken
 /// from the timestamp the sender put in it.
@@ -16,14 +30,14 @@ pub(super) async fn broadcast(
     payload: usize,
     messages: usize,
     window: usize,
-    room: bool,
-    polling: bool,
+    fanout: Fanout,
 ) -> Outcome {
     let port = server.port;
+    let (room, binary) = (fanout == Fanout::Room, fanout == Fanout::Binary);
     let local = tokio::task::LocalSet::new();
     local
         .run_until(async move {
-            if polling {
+            if fanout == Fanout::Polling {
                 return polling_broadcast(server, receivers, payload, messages, window).await;
             }
             let mut conns = connect_many(port, receivers).await;
@@ -67,11 +81,28 @@ pub(super) async fn broadcast(
                 let tally = tally.clone();
                 tokio::task::spawn_local(async move {
                     let mut got = 0;
+                    // A binary delivery's header, counted when its attachment comes.
+                    let mut header = None;
                     while got < messages {
-                        let Some(t) = conn.next_text().await else {
+                        let Some(message) = conn.next_message().await else {
                             return;
                         };
-                        if tally.take(&t) {
+                        let counted = match message {
+                            Incoming::Text(t) if binary => {
+                                header = Tally::binary_header(&t).or(header);
+                                false
+                            }
+                            Incoming::Text(t) => tally.take(&t),
+                            // Whole, or it is not a delivery.
+                            Incoming::Binary(data) => match header.take() {
+                                Some(ts) if data.len() == payload => {
+                                    tally.take_at(ts);
+                                    true
+                                }
+                                _ => false,
+                            },
+                        };
+                        if counted {
                             got += 1;
                         }
                     }
@@ -83,6 +114,7 @@ pub(super) async fn broadcast(
                 while client::next_text(&mut sstream, None).await.is_some() {}
             });
             let body = "x".repeat(payload);
+            let attachment = bytes::Bytes::from(body.clone().into_bytes());
             let (cpu0, gen0) = (server.cpu(), cpu_of("/proc/self/stat"));
             let started = Instant::now();
             let give_up = started + Duration::from_secs(60);
@@ -90,17 +122,30 @@ pub(super) async fn broadcast(
                 tally
                     .wait_below(seq.saturating_sub(window) * n, give_up)
                     .await;
-                let frame = if room {
-                    format!("42[\"broadcast_room\",\"r\",{seq},{},\"{body}\"]", now_us())
-                } else {
-                    format!("42[\"broadcast\",{seq},{},\"{body}\"]", now_us())
-                };
                 use futures_util::SinkExt;
-                if ssink
-                    .send(tokio_tungstenite::tungstenite::Message::text(frame))
-                    .await
-                    .is_err()
-                {
+                use tokio_tungstenite::tungstenite::Message;
+                let sent = match fanout {
+                    Fanout::Binary => {
+                        let header = format!(
+                            "451-[\"broadcast_bin\",{seq},{},{{\"_placeholder\":true,\"num\":0}}]",
+                            now_us()
+                        );
+                        match ssink.feed(Message::text(header)).await {
+                            Ok(()) => ssink.send(Message::binary(attachment.clone())).await,
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Fanout::Room => {
+                        let frame =
+                            format!("42[\"broadcast_room\",\"r\",{seq},{},\"{body}\"]", now_us());
+                        ssink.send(Message::text(frame)).await
+                    }
+                    Fanout::All | Fanout::Polling => {
+                        let frame = format!("42[\"broadcast\",{seq},{},\"{body}\"]", now_us());
+                        ssink.send(Message::text(frame)).await
+                    }
+                };
+                if sent.is_err() {
                     break;
                 }
             }

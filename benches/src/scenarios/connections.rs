@@ -76,15 +76,13 @@ pub(super) fn idle_connections() -> usize {
     100_000.min(hard.saturating_sub(1_000))
 }
 
-/// Connects `n` clients (20,000 to a loopback source address, new ones each run), 500 at a
-/// time, holds them idle for `hold` seconds with every ping answered, and reads what the
-/// server spent meanwhile: its CPU (the heartbeats) and its memory per connection.
+/// Connects `n` clients (20,000 to a loopback source address), 500 at a time, holds them idle
+/// for `hold` seconds with every ping answered, and reads what the server spent meanwhile:
+/// its CPU (the heartbeats) and its memory per connection.
 pub(super) async fn idle(server: &Running, n: usize, hold: u64) -> Outcome {
     let rss_before = server.rss_kib();
     let port = server.port;
-    // Each run from addresses of its own: the ports of the run before are still in TIME_WAIT
-    // for a minute, and one address has too few left for another 20,000 (a bound socket's
-    // port is taken whatever the destination).
+    // Beyond the first 20,000, each run from addresses of its own.
     static RUNS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
     let subnet = 1 + RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 250;
     let local = tokio::task::LocalSet::new();
@@ -100,10 +98,15 @@ pub(super) async fn idle(server: &Running, n: usize, hold: u64) -> Outcome {
             for i in 0..n {
                 let (permits, times, alive, tried) =
                     (permits.clone(), times.clone(), alive.clone(), tried.clone());
-                let source = std::net::Ipv4Addr::new(127, 0, subnet, 1 + (i / 20_000) as u8);
+                // The first 20,000 from 127.0.0.1 with no `bind`: `connect` picks a port
+                // unique for the whole 4-tuple, and on loopback takes back those of the run
+                // before, still in TIME_WAIT. A bound socket's port is one of its own among
+                // every address's, so the next 20,000 (where the limits allow) may run short.
+                let source = (i >= 20_000)
+                    .then(|| std::net::Ipv4Addr::new(127, 0, subnet, (i / 20_000) as u8));
                 pending.push(tokio::task::spawn_local(async move {
                     let permit = permits.acquire().await;
-                    let connected = client::connect_from(port, Some(source)).await;
+                    let connected = client::connect_from(port, source).await;
                     tried.set(tried.get() + 1);
                     drop(permit);
                     let Ok((mut conn, t)) = connected else {

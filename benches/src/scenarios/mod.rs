@@ -8,7 +8,7 @@ mod polling;
 use crate::client::{self, Conn};
 use crate::servers::{Running, cpu_of};
 use crate::stats::{Outcome, quantile};
-use broadcast::{broadcast, fan_out};
+use broadcast::{Fanout, broadcast, fan_out};
 use connections::{connect, echo, idle, idle_connections};
 use polling::{polling_echo, unknown_sid};
 use std::cell::RefCell;
@@ -46,6 +46,13 @@ pub enum Scenario {
         room: bool,
         /// The receivers on HTTP long-polling (the sender on WebSocket).
         polling: bool,
+    },
+    /// [`Broadcast`](Self::Broadcast) to every socket, the payload as a binary attachment.
+    BinaryBroadcast {
+        receivers: usize,
+        payload: usize,
+        messages: usize,
+        window: usize,
     },
     /// `rooms` rooms of `members` sockets each; in every room one member broadcasts `messages`
     /// to its room (all members, itself included), at most `window` ahead of its room's
@@ -122,6 +129,12 @@ impl Scenario {
                     window: 4,
                     room: false,
                     polling: false,
+                },
+                BinaryBroadcast {
+                    receivers: 1000,
+                    payload: 1024,
+                    messages: 200,
+                    window: 10,
                 },
                 Rooms {
                     rooms: 2000,
@@ -233,6 +246,18 @@ impl Scenario {
                 room: false,
                 polling: false,
             },
+            BinaryBroadcast {
+                receivers: 1000,
+                payload: 1024,
+                messages: 500,
+                window: 10,
+            },
+            BinaryBroadcast {
+                receivers: 5000,
+                payload: 1024,
+                messages: 100,
+                window: 5,
+            },
             Rooms {
                 rooms: 2000,
                 members: 5,
@@ -297,6 +322,9 @@ impl Scenario {
                 receivers / 10,
                 size(*payload)
             ),
+            Scenario::BinaryBroadcast {
+                receivers, payload, ..
+            } => format!("binary broadcast {receivers} × {}", size(*payload)),
             Scenario::Rooms {
                 rooms,
                 members,
@@ -323,7 +351,9 @@ impl Scenario {
         match self {
             Scenario::Connect { .. } | Scenario::Idle { .. } => "connects/s",
             Scenario::Echo { .. } => "acks/s",
-            Scenario::Broadcast { .. } | Scenario::Rooms { .. } => "deliveries/s",
+            Scenario::Broadcast { .. }
+            | Scenario::BinaryBroadcast { .. }
+            | Scenario::Rooms { .. } => "deliveries/s",
             Scenario::PollingEcho { .. } => "acks/s",
             Scenario::UnknownSid { .. } => "requests/s",
         }
@@ -342,7 +372,20 @@ impl Scenario {
                 window,
                 room,
                 polling,
-            } => broadcast(server, receivers, payload, messages, window, room, polling).await,
+            } => {
+                let fanout = match (room, polling) {
+                    (_, true) => Fanout::Polling,
+                    (true, false) => Fanout::Room,
+                    (false, false) => Fanout::All,
+                };
+                broadcast(server, receivers, payload, messages, window, fanout).await
+            }
+            Scenario::BinaryBroadcast {
+                receivers,
+                payload,
+                messages,
+                window,
+            } => broadcast(server, receivers, payload, messages, window, Fanout::Binary).await,
             Scenario::Rooms {
                 rooms,
                 members,
@@ -396,15 +439,25 @@ impl Tally {
         let Some(rest) = t.strip_prefix("42[\"bcast\",") else {
             return false;
         };
-        let mut parts = rest.splitn(3, ',');
-        let _seq = parts.next();
-        if let Some(ts) = parts.next().and_then(|v| v.parse::<u64>().ok()) {
-            self.lat
-                .borrow_mut()
-                .push(now_us().saturating_sub(ts) as f64);
+        match timestamp(rest) {
+            Some(ts) => self.take_at(ts),
+            None => self.count(),
         }
-        self.count();
         true
+    }
+
+    /// The timestamp of a binary `bcast`'s header (`451-["bcast",seq,ts,{…}]`); the delivery
+    /// is counted when its attachment comes.
+    fn binary_header(t: &str) -> Option<u64> {
+        timestamp(t.strip_prefix("451-[\"bcast\",")?)
+    }
+
+    /// Counts a delivery sent at `ts`.
+    fn take_at(&self, ts: u64) {
+        self.lat
+            .borrow_mut()
+            .push(now_us().saturating_sub(ts) as f64);
+        self.count();
     }
 
     /// Counts one delivery, and wakes the sender waiting on this count.
@@ -420,6 +473,11 @@ impl Tally {
                 tokio::time::timeout(Duration::from_millis(100), self.progress.notified()).await;
         }
     }
+}
+
+/// The timestamp in `seq,ts,…`, what follows a `bcast`'s name.
+fn timestamp(args: &str) -> Option<u64> {
+    args.split(',').nth(1)?.parse().ok()
 }
 
 /// Connects `n` WebSocket clients, 200 at a time, in this `LocalSet`.

@@ -10,6 +10,9 @@ pub enum Request<'a> {
     Connect(&'static str),
     /// `42["broadcast",…]` → `42["bcast",…]` to everyone.
     Broadcast(String),
+    /// `451-["broadcast_bin",…]` and the binary frame after it → `451-["bcast",…]` and that
+    /// frame, to everyone.
+    BroadcastBinary(String),
     /// `42["broadcast_room","<room>",…]` → `42["bcast",…]` to that room's members.
     BroadcastRoom(&'a str, String),
     /// `42<id>["join","<room>"]` → joined, then `43<id>[]`.
@@ -25,6 +28,8 @@ pub fn parse(t: &str) -> Request<'_> {
         Request::Connect(r#"40{"sid":"bare0000000000000000"}"#)
     } else if let Some(rest) = t.strip_prefix("42[\"broadcast\",") {
         Request::Broadcast(format!("42[\"bcast\",{rest}"))
+    } else if let Some(rest) = t.strip_prefix("451-[\"broadcast_bin\",") {
+        Request::BroadcastBinary(format!("451-[\"bcast\",{rest}"))
     } else if let Some(rest) = t.strip_prefix("42[\"broadcast_room\",\"") {
         match rest.split_once("\",") {
             Some((room, rest)) => Request::BroadcastRoom(room, format!("42[\"bcast\",{rest}")),
