@@ -30,13 +30,13 @@ pub struct Outcome {
 impl Outcome {
     pub fn summary(&self) -> String {
         format!(
-            "{:.0}/s p50 {:.0} µs p99 {:.0} µs lost {} cpu server {:.0}% generator {:.0}%",
+            "{:.0}/s p50 {:.0} µs p99 {:.0} µs lost {} cpu server {} generator {}",
             self.rate,
             self.p50_us,
             self.p99_us,
             self.lost,
-            self.server_cpu * 100.0,
-            self.generator_cpu * 100.0
+            percent(self.server_cpu),
+            percent(self.generator_cpu)
         ) + &self
             .phases
             .map(|[o50, o99, c50, c99]| {
@@ -120,7 +120,7 @@ pub fn table(
             let lost: u64 = runs.iter().map(|o| o.lost).sum();
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.0} {} | {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {:.0}% | {:.0}% |",
+                "| {} | {} | {:.0} {} | {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {} |",
                 scenario.label(),
                 spec.name,
                 rate,
@@ -132,10 +132,20 @@ pub fn table(
                 m(&|o| o.p999_us),
                 rss,
                 lost,
-                m(&|o| o.server_cpu) * 100.0,
-                m(&|o| o.generator_cpu) * 100.0,
+                percent(m(&|o| o.server_cpu)),
+                percent(m(&|o| o.generator_cpu)),
             );
         }
     }
     out
+}
+
+/// A share of a core: with a decimal below 10 % (an idle server's heartbeats), whole above.
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p < 10.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.0}%")
+    }
 }

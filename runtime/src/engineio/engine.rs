@@ -214,8 +214,13 @@ impl EngineIo {
     }
 
     /// Serves this server alone on `addr` until Ctrl-C, then shuts down gracefully.
+    ///
+    /// It listens with room for 1,024 connections waiting to be accepted, where tokio's
+    /// `TcpListener::bind` leaves 128: when many clients reconnect at once, those past the
+    /// queue would wait a second or more for their connection to be tried again. A listener
+    /// of your own keeps its own queue.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let listener = super::bind(addr).await?;
         let deadline = super::HttpServerConfig::default().shutdown_timeout;
         let app = EngineService::new(&self, Router::new(), Vec::new());
         super::serve::serve(listener, app, async move {

@@ -10,6 +10,7 @@
 //!
 //! It knows nothing of Socket.IO: applications on top of it implement [`EngineHandler`].
 
+mod bind;
 mod config;
 mod engine;
 mod entry;
@@ -24,6 +25,7 @@ mod transport;
 
 pub use crate::protocol::engineio::packet::ProtocolVersion;
 pub use crate::protocol::{Framed, Sid, Str};
+pub(crate) use bind::bind;
 pub use config::{AllowRequest, AllowRequestFuture, CookieOptions, EngineIoConfig, TransportKind};
 pub use engine::EngineIo;
 pub(crate) use entry::EngineService;

@@ -269,8 +269,13 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     }
 
     /// Serves this server alone on `addr` until Ctrl-C or SIGTERM, then closes it.
+    ///
+    /// It listens with room for 1,024 connections waiting to be accepted, where tokio's
+    /// `TcpListener::bind` leaves 128: when many clients reconnect at once, those past the
+    /// queue would wait a second or more for their connection to be tried again. A listener
+    /// of your own keeps its own queue.
     pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let listener = crate::engineio::bind(addr).await?;
         let app = self.service();
         self.serve_app(listener, app, crate::engineio::shutdown_signal())
             .await
