@@ -17,7 +17,6 @@ use std::io::IoSlice;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -56,7 +55,7 @@ impl Outbox {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    let listener = contract::listen(&port)?;
     let peers: Peers = Arc::default();
     let rooms: Rooms = Arc::default();
     loop {

@@ -10,7 +10,6 @@ use contract::Request;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
@@ -20,7 +19,7 @@ type Rooms = Arc<Mutex<HashMap<String, Vec<mpsc::UnboundedSender<Message>>>>>;
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    let listener = contract::listen(&port)?;
     let peers: Peers = Arc::default();
     let rooms: Rooms = Arc::default();
     loop {

@@ -1,5 +1,5 @@
 //! The benchmark's contract as both bare servers answer it: what a client's text message asks
-//! for, parsed with no Socket.IO machinery.
+//! for, parsed with no Socket.IO machinery, and how they listen.
 
 /// The open packet every bare connection starts with.
 pub const OPEN: &str = r#"0{"sid":"bare0000000000000000","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
@@ -47,4 +47,17 @@ pub fn parse(t: &str) -> Request<'_> {
     } else {
         Request::Other
     }
+}
+
+/// Listens on `127.0.0.1:port` with socketry's backlog (1,024; tokio's `bind` gives 128, which
+/// bursts of 200 handshakes overflowed, each dropped client then waiting a second): the limit of
+/// the machine, not of a queue length.
+pub fn listen(port: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}")
+        .parse()
+        .map_err(std::io::Error::other)?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
