@@ -1,12 +1,12 @@
 //! The heartbeat of every session of an engine: pings and their deadlines (v4), or the
 //! client's pings awaited (v3), kept by one task rather than one per session.
 //!
-//! A task per session was spawned in the middle of each handshake, beside the transport's own
-//! tasks, and in bursts of handshakes it pushed them out of the worker's run queue. Its timer
-//! and future were also part of every idle connection's memory. The interval and the timeout
-//! are the same for every session, so each kind of deadline comes in the order it was set:
-//! three queues in order, and one task that sleeps until the earliest front and ends when all
-//! three are empty.
+//! A task per session would be spawned in the middle of each handshake, beside the
+//! transport's own tasks: in bursts of handshakes it pushes them out of the worker's run queue,
+//! and its timer and future are part of every idle connection's memory. The interval and the
+//! timeout are the same for every session, so each kind of deadline comes in the order it was
+//! set: three queues in order, and one task that sleeps until the earliest front and ends when
+//! all three are empty.
 //!
 //! A session keeps the one deadline in force ([`Beat`]); an entry whose deadline is no longer
 //! its session's (answered, or the session closed) is dropped when it comes up. Entries name
