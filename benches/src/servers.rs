@@ -96,18 +96,27 @@ pub fn specs(wanted: &str) -> Vec<Spec> {
         },
     ];
     // `socketry-base`: another build of the bench server (a copy of the binary from before a
-    // change, named by `SOCKETRY_BASE`), measured interleaved with this one.
-    let base = std::env::var("SOCKETRY_BASE").ok().map(|program| Spec {
-        name: "socketry-base".into(),
-        program,
-        args: vec![],
-        cluster: false,
-    });
+    // change, named by `SOCKETRY_BASE`), measured interleaved with this one; `socketry-alt`
+    // (`SOCKETRY_ALT`) a third, to weigh two candidate changes against the same base.
+    let others: Vec<Spec> = [
+        ("socketry-base", "SOCKETRY_BASE"),
+        ("socketry-alt", "SOCKETRY_ALT"),
+    ]
+    .into_iter()
+    .filter_map(|(name, var)| {
+        std::env::var(var).ok().map(|program| Spec {
+            name: name.into(),
+            program,
+            args: vec![],
+            cluster: false,
+        })
+    })
+    .collect();
     wanted
         .split(',')
         .filter_map(|w| {
             all.iter()
-                .chain(base.as_ref())
+                .chain(&others)
                 .find(|s| s.name == w.trim())
                 .cloned()
         })
