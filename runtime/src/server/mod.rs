@@ -25,11 +25,12 @@ use crate::socket::{DataCodec, EmitError, Socket};
 use crate::typed::{Extensions, Untyped};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 pub(crate) struct ServerInner {
     pub(crate) config: ServerConfig,
@@ -37,6 +38,9 @@ pub(crate) struct ServerInner {
     pub(crate) data: DataCodec,
     pub(crate) adapter: AdapterFactory,
     namespaces: RwLock<HashMap<Str, Arc<NamespaceInner>>>,
+    /// `/`, also in `namespaces` and never removed: `io.to(..)`, `io.emit(..)` and the other
+    /// shorthands reach it without a lookup.
+    main: OnceLock<Arc<NamespaceInner>>,
     parents: RwLock<Vec<Arc<Parent>>>,
     /// How many of `namespaces` dynamic namespaces made (changed under its lock).
     children: std::sync::atomic::AtomicUsize,
@@ -167,10 +171,12 @@ impl<
             config,
             data: DataCodec::of::<D>(),
             namespaces: RwLock::default(),
+            main: OnceLock::new(),
             parents: RwLock::default(),
             children: Default::default(),
         });
-        inner.namespace("/");
+        let main = inner.namespace("/");
+        let _ = inner.main.set(main);
         Server(inner, PhantomData)
     }
 }
@@ -184,9 +190,9 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     /// The namespace `name`, created if needed.
     pub fn of(&self, name: &str) -> Namespace<C, S, I, D> {
         let name = if name.starts_with('/') {
-            name.to_owned()
+            Cow::Borrowed(name)
         } else {
-            format!("/{name}")
+            Cow::Owned(format!("/{name}"))
         };
         Namespace::from_inner(self.0.namespace(&name))
     }
@@ -349,7 +355,10 @@ impl<C: ?Sized + 'static, S: ?Sized + 'static, I: ?Sized + 'static, D: 'static> 
     }
 
     fn main(&self) -> Namespace<C, S, I, D> {
-        self.of("/")
+        match self.0.main.get() {
+            Some(main) => Namespace::from_inner(main.clone()),
+            None => self.of("/"),
+        }
     }
 
     /// A broadcast to the main namespace's sockets in `rooms`.

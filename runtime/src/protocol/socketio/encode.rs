@@ -163,8 +163,9 @@ fn build(
 ) -> Result<EncodedPacket, EncodeError> {
     // The Engine.IO type, then the packet type, attachment count, namespace and ack id.
     let room = 1 + 1 + 21 + nsp.len() + 1 + 20;
-    let mut buf = vec![0u8; room];
-    buf.reserve(64);
+    // One allocation for the room and a small packet's data.
+    let mut buf = Vec::with_capacity(room + 64);
+    buf.resize(room, 0);
     let mut attachments = Vec::new();
     write(&mut buf, &mut attachments)?;
     let mut header = String::with_capacity(room);

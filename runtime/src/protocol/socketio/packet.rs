@@ -175,7 +175,9 @@ impl<'de> serde::de::Visitor<'de> for Splitter {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut ranges = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        // Room for an event's name and a handful of arguments in one allocation, where a
+        // growing `Vec` would take two or three.
+        let mut ranges = Vec::with_capacity(seq.size_hint().unwrap_or(8));
         while let Some(raw) = seq.next_element::<&'de RawValue>()? {
             if ranges.len() == self.max {
                 return Err(serde::de::Error::custom(TOO_MANY));
