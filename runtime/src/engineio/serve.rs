@@ -7,6 +7,7 @@
 //! and a WebSocket session reads and writes it directly.
 
 use super::http_server::{ConnectionSlot, HttpServerConfig, Slots};
+use super::transport::upgrade::Handoff;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -229,11 +230,15 @@ async fn serve_connection(
     slot: ConnectionSlot,
     mut stop: watch::Receiver<()>,
 ) {
+    let handoff = Handoff::default();
+    let left = handoff.clone();
     let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
-        // Only a WebSocket keeps the slot past its request; other requests skip the clone.
+        // Only a WebSocket keeps the slot past its request, and only it can leave work for
+        // this task; other requests skip the clones.
         if req.headers().contains_key(http::header::UPGRADE) {
             req.extensions_mut().insert(slot.clone());
+            req.extensions_mut().insert(handoff.clone());
         }
         app.clone().oneshot(req.map(axum::body::Body::new))
     });
@@ -281,6 +286,10 @@ async fn serve_connection(
         None => {
             tracing::warn!(%peer, "request still in progress at the shutdown deadline: dropped")
         }
+    }
+    // An upgraded connection: hyper has handed it over, and its WebSocket starts here.
+    if let Some(start) = left.take() {
+        start.await;
     }
 }
 

@@ -9,7 +9,23 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use hyper::upgrade::OnUpgrade;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use tungstenite::handshake::derive_accept_key;
+
+/// What the task serving a connection runs once hyper has handed it over, in a request's
+/// extensions: a WebSocket's start then runs on that task, which ends with the HTTP part of
+/// the connection, rather than on a task of its own spawned in the middle of a burst of
+/// handshakes. Without it (a connection served by `axum::serve`), the start is spawned.
+#[derive(Clone, Default)]
+pub(crate) struct Handoff(Arc<Mutex<Option<Pin<Box<dyn Future<Output = ()> + Send>>>>>);
+
+impl Handoff {
+    /// The work left for the connection's task, if a request left any.
+    pub(crate) fn take(&self) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
 
 /// A valid WebSocket handshake request, not answered yet.
 pub(crate) struct WsUpgrade {
@@ -17,6 +33,7 @@ pub(crate) struct WsUpgrade {
     on_upgrade: OnUpgrade,
     /// The connection's place under `max_connections`, kept while the WebSocket lasts.
     slot: Option<ConnectionSlot>,
+    handoff: Option<Handoff>,
 }
 
 fn header_is(headers: &HeaderMap, name: header::HeaderName, value: &str) -> bool {
@@ -46,10 +63,12 @@ impl WsUpgrade {
         let key = parts.headers.get(header::SEC_WEBSOCKET_KEY)?.clone();
         let on_upgrade = parts.extensions.remove::<OnUpgrade>()?;
         let slot = parts.extensions.get::<ConnectionSlot>().cloned();
+        let handoff = parts.extensions.remove::<Handoff>();
         Some(WsUpgrade {
             key,
             on_upgrade,
             slot,
+            handoff,
         })
     }
 
@@ -62,14 +81,22 @@ impl WsUpgrade {
     {
         let accept = derive_accept_key(self.key.as_bytes());
         let (on_upgrade, slot) = (self.on_upgrade, self.slot);
-        tokio::spawn(async move {
+        let start = async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
                     session(WsConn::new(upgraded, config, slot)).await;
                 }
                 Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
             }
-        });
+        };
+        match self.handoff {
+            Some(handoff) => {
+                *handoff.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::pin(start));
+            }
+            None => {
+                tokio::spawn(start);
+            }
+        }
         let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
         let h = res.headers_mut();
         h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
