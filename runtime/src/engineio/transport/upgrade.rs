@@ -18,11 +18,14 @@ use tungstenite::handshake::derive_accept_key;
 /// the connection, rather than on a task of its own spawned in the middle of a burst of
 /// handshakes. Without it (a connection served by `axum::serve`), the start is spawned.
 #[derive(Clone, Default)]
-pub(crate) struct Handoff(Arc<Mutex<Option<Pin<Box<dyn Future<Output = ()> + Send>>>>>);
+pub(crate) struct Handoff(Arc<Mutex<Option<Upgraded>>>);
+
+/// What runs on a connection once hyper has handed it over: the WebSocket's start.
+pub(crate) type Upgraded = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 impl Handoff {
     /// The work left for the connection's task, if a request left any.
-    pub(crate) fn take(&self) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
+    pub(crate) fn take(&self) -> Option<Upgraded> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
