@@ -86,6 +86,11 @@ impl<S> App for S where
 /// its preface (h2c with prior knowledge), within the default [`HttpServerConfig`] limits
 /// ([`serve_with`] takes others).
 ///
+/// Connections are accepted by the future this returns, not by a task it spawns: awaited
+/// from `main`, as `axum::serve` is, it accepts on main's thread while the runtime's workers
+/// serve the connections, and a burst of new ones does not hold up the handshakes already
+/// under way.
+///
 /// ```
 /// use socketry::{Server, ServerConfig};
 ///
