@@ -142,12 +142,9 @@ pub async fn serve_with(
     // `stop` tells the connections to finish what they serve; `done` closes once all have.
     let (stop_tx, stop_rx) = watch::channel(());
     let (done_tx, done_rx) = watch::channel(());
-    // The accept loops run in this future, not in tasks of their own (as `axum::serve`'s
-    // does). Awaited from `main`, they accept on its thread, and new connections wait in the
-    // runtime's shared queue, which a worker looks at only now and then, while it goes on
-    // with the handshakes already begun. An accept task on a worker would put a burst of new
-    // connections' tasks in that worker's own queue, and the clients already waiting for
-    // their CONNECT's answer would wait behind all of them.
+    // Not spawned (see `serve`): an accept task on a worker would put a burst of new
+    // connections in that worker's own queue, ahead of the handshakes already under way;
+    // from here they go to the runtime's shared queue, which a worker looks at now and then.
     let accepting =
         futures_util::future::join_all(listeners.into_listeners().into_iter().map(|listener| {
             let (app, stop, done) = (app.clone(), stop_rx.clone(), done_rx.clone());
